@@ -1,0 +1,34 @@
+import type { Transaction } from 'kysely';
+import type { AccountTable, IdpDatabase, IdpTables } from '../database.ts';
+
+type Executor = IdpDatabase | Transaction<IdpTables>;
+
+export function findCredentialsByEmailKey(db: Executor, emailKey: string) {
+  return db
+    .selectFrom('accounts')
+    .select(['id', 'password_hash'])
+    .where('email_key', '=', emailKey)
+    .executeTakeFirst();
+}
+
+export async function emailKeyExists(db: Executor, emailKey: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('accounts')
+    .select('id')
+    .where('email_key', '=', emailKey)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export function findAccountById(db: Executor, id: string) {
+  return db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function findAccountEmails(db: Executor, ids: readonly string[]) {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db.selectFrom('accounts').select(['id', 'email']).where('id', 'in', ids).execute();
+}
+
+export async function insertAccount(db: Executor, account: AccountTable): Promise<void> {
+  await db.insertInto('accounts').values(account).execute();
+}

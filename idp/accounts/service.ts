@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto';
+import { isUniqueViolation } from '../../shared/db/errors.ts';
+import { DomainError, InvalidCredentials } from '../../shared/http/errors.ts';
+import { enqueueMail } from '../../shared/mail/outbox.ts';
+import { hashSecret, verifyAgainstNothing, verifySecret } from '../../shared/security/hashing.ts';
+import type { IdpDatabase } from '../database.ts';
+import { consumeEmailToken, issueEmailToken, peekEmailToken } from './email-tokens.ts';
+import { activationMail, alreadyRegisteredMail } from './mails.ts';
+import { emailKey, normalizeAnswer } from './normalize.ts';
+import * as accounts from './repository.ts';
+
+const ACTIVATION_TTL_MS = 24 * 60 * 60 * 1000;
+
+export type Registration = {
+  email: string;
+  password: string;
+  secretQuestion: string;
+  secretAnswer: string;
+  firstName: string;
+  lastName: string;
+  country: string;
+  postalCode: string;
+};
+
+/** Where the person was going when they signed up, so activation can take them there. */
+export type SignUpOrigin = { interactionUid: string; clientId: string } | null;
+
+type PendingAccount = Omit<Registration, 'password' | 'secretAnswer' | 'email'> & {
+  email: string;
+  passwordHash: string;
+  secretAnswerHash: string;
+  origin: SignUpOrigin;
+};
+
+export class AccountAlreadyActive extends DomainError {
+  override name = 'AccountAlreadyActive';
+  constructor() {
+    super(
+      409,
+      'This Passport is already active',
+      'An account with this e-mail address is already active. Sign in.',
+    );
+  }
+}
+
+export function createAccountService(deps: { db: IdpDatabase; issuer: string; mailQueued: () => void }) {
+  const { db, issuer } = deps;
+
+  /**
+   * Sign-up never reveals whether the address is taken: both paths hash the same
+   * secrets, write one mail and end on the same page; only the mail differs.
+   */
+  async function register(registration: Registration, origin: SignUpOrigin): Promise<void> {
+    const key = emailKey(registration.email);
+    const [passwordHash, secretAnswerHash] = await Promise.all([
+      hashSecret(registration.password),
+      hashSecret(normalizeAnswer(registration.secretAnswer)),
+    ]);
+    await db.transaction().execute(async (tx) => {
+      if (await accounts.emailKeyExists(tx, key)) {
+        await enqueueMail(tx, alreadyRegisteredMail(registration.email, `${issuer}/`));
+        return;
+      }
+      const { password: _password, secretAnswer: _answer, ...profile } = registration;
+      const pending: PendingAccount = { ...profile, passwordHash, secretAnswerHash, origin };
+      const token = await issueEmailToken(tx, {
+        purpose: 'activate',
+        emailKey: key,
+        accountId: null,
+        payload: pending,
+        ttlMs: ACTIVATION_TTL_MS,
+      });
+      await enqueueMail(tx, activationMail(registration.email, `${issuer}/activate/${token}`));
+    });
+    deps.mailQueued();
+  }
+
+  async function checkActivationLink(token: unknown): Promise<void> {
+    await peekEmailToken(db, 'activate', token);
+  }
+
+  /** Creates the account from a pending sign-up; the link is spent in the same transaction. */
+  async function activate(token: unknown): Promise<{ accountId: string; origin: SignUpOrigin }> {
+    try {
+      return await db.transaction().execute(async (tx) => {
+        const spent = await consumeEmailToken(tx, 'activate', token);
+        const pending = spent.payload as PendingAccount;
+        if (await accounts.emailKeyExists(tx, spent.email_key)) throw new AccountAlreadyActive();
+        const now = Date.now();
+        const accountId = randomBytes(16).toString('base64url');
+        await accounts.insertAccount(tx, {
+          id: accountId,
+          email: pending.email,
+          email_key: spent.email_key,
+          password_hash: pending.passwordHash,
+          secret_question: pending.secretQuestion,
+          secret_answer_hash: pending.secretAnswerHash,
+          first_name: pending.firstName,
+          last_name: pending.lastName,
+          country: pending.country,
+          postal_code: pending.postalCode,
+          created_at: now,
+          updated_at: now,
+        });
+        return { accountId, origin: pending.origin };
+      });
+    } catch (error) {
+      // Two sign-ups of one address activated at the same moment: the second loses.
+      if (isUniqueViolation(error)) throw new AccountAlreadyActive();
+      throw error;
+    }
+  }
+
+  /** One answer for every failure, and the same cost whether or not the account exists. */
+  async function authenticate(email: string, password: string): Promise<string> {
+    const account = await accounts.findCredentialsByEmailKey(db, emailKey(email));
+    const valid = account
+      ? await verifySecret(account.password_hash, password)
+      : await verifyAgainstNothing(password);
+    if (!account || !valid) throw new InvalidCredentials();
+    return account.id;
+  }
+
+  return { register, checkActivationLink, activate, authenticate };
+}
+
+export type AccountService = ReturnType<typeof createAccountService>;

@@ -1,0 +1,163 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type Provider from 'oidc-provider';
+import type { InteractionResults } from 'oidc-provider';
+import { DomainError, InvalidInput, SessionExpired } from '../../shared/http/errors.ts';
+import { parseForm } from '../../shared/http/form.ts';
+import { findAccountEmails } from '../accounts/repository.ts';
+import type { AccountService } from '../accounts/service.ts';
+import type { IdpDatabase } from '../database.ts';
+import { ACR_PASSWORD } from '../oidc/acr.ts';
+import { grantConsent, SCOPE_DESCRIPTIONS } from './consent.ts';
+import { accountChoice, signInForm } from './forms.ts';
+import { forgetAccount, rememberAccount, rememberedAccountIds } from './remembered-accounts.ts';
+
+type Deps = { provider: Provider; db: IdpDatabase; accounts: AccountService };
+type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
+type UidParams = { Params: { uid: string } };
+
+export async function interactionRoutes(app: FastifyInstance, { provider, db, accounts }: Deps) {
+  /** The interaction this browser is in; the uid in the path must be the one its cookie names. */
+  async function currentInteraction(request: FastifyRequest<UidParams>, reply: FastifyReply) {
+    let interaction: Interaction;
+    try {
+      interaction = await provider.interactionDetails(request.raw, reply.raw);
+    } catch {
+      throw new SessionExpired();
+    }
+    if (interaction.uid !== request.params.uid) throw new SessionExpired();
+    return interaction;
+  }
+
+  async function finish(request: FastifyRequest, reply: FastifyReply, result: InteractionResults) {
+    const returnTo = await provider.interactionResult(request.raw, reply.raw, result, {
+      mergeWithLastSubmission: true,
+    });
+    return reply.redirect(returnTo, 303);
+  }
+
+  async function showSignIn(
+    request: FastifyRequest<UidParams>,
+    reply: FastifyReply,
+    interaction: Interaction,
+    form: { email?: string; error?: DomainError } = {},
+  ) {
+    const remembered = await findAccountEmails(db, rememberedAccountIds(request));
+    const order = rememberedAccountIds(request);
+    remembered.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
+    const chosen = remembered.find(
+      (account) => account.id === (request.query as { account?: string }).account,
+    );
+    const client = await provider.Client.find(String(interaction.params.client_id));
+    const fieldErrors = form.error instanceof InvalidInput ? form.error.fieldErrors : {};
+    return reply.code(form.error?.status ?? 200).view('sign-in', {
+      uid: interaction.uid,
+      clientName: client?.clientName ?? client?.clientId,
+      selectAccount: interaction.prompt.name === 'select_account',
+      signedInAccountId: interaction.session?.accountId,
+      remembered,
+      email: form.email ?? chosen?.email ?? stringParam(interaction.params.login_hint) ?? '',
+      error: form.error?.message,
+      fieldErrors,
+    });
+  }
+
+  app.get<UidParams>('/interaction/:uid', async (request, reply) => {
+    const interaction = await currentInteraction(request, reply);
+    if (interaction.prompt.name !== 'consent') return showSignIn(request, reply, interaction);
+
+    const client = await provider.Client.find(String(interaction.params.client_id));
+    if (client?.first_party) return finish(request, reply, await grantConsent(provider, db, interaction));
+    const details = interaction.prompt.details as {
+      missingOIDCScope?: string[];
+      missingOIDCClaims?: string[];
+    };
+    const scopes = (details.missingOIDCScope ?? String(interaction.params.scope ?? '').split(' ')).filter(
+      Boolean,
+    );
+    return reply.view('consent', {
+      uid: interaction.uid,
+      clientName: client?.clientName ?? client?.clientId,
+      clientUri: client?.clientUri,
+      permissions: scopes.map((scope) => SCOPE_DESCRIPTIONS[scope] ?? `Use "${scope}"`),
+      claims: details.missingOIDCClaims ?? [],
+    });
+  });
+
+  app.post<UidParams>('/interaction/:uid/login', async (request, reply) => {
+    const interaction = await currentInteraction(request, reply);
+    let form: ReturnType<typeof signInForm.parse>;
+    try {
+      form = parseForm(signInForm, request.body);
+    } catch (error) {
+      if (!(error instanceof InvalidInput)) throw error;
+      return showSignIn(request, reply, interaction, { email: submittedEmail(request.body), error });
+    }
+    let accountId: string;
+    try {
+      accountId = await accounts.authenticate(form.email, form.password);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      return showSignIn(request, reply, interaction, { email: form.email, error });
+    }
+    rememberAccount(request, reply, accountId);
+    return finish(request, reply, {
+      select_account: {},
+      login: { accountId, acr: ACR_PASSWORD, amr: ['pwd'], remember: form.remember },
+    });
+  });
+
+  // "Continue as ..." on the account list: only for the account whose session is alive here.
+  app.post<UidParams>('/interaction/:uid/continue', async (request, reply) => {
+    const interaction = await currentInteraction(request, reply);
+    const { account } = parseForm(accountChoice, request.body);
+    const session = interaction.session;
+    if (
+      interaction.prompt.name !== 'select_account' ||
+      !session?.accountId ||
+      session.accountId !== account
+    ) {
+      return reply.redirect(`/interaction/${interaction.uid}?account=${encodeURIComponent(account)}`, 303);
+    }
+    const live = await provider.Session.find(session.cookie);
+    return finish(request, reply, {
+      select_account: {},
+      login: {
+        accountId: session.accountId,
+        acr: live?.acr ?? ACR_PASSWORD,
+        amr: live?.amr ?? ['pwd'],
+        ts: live?.loginTs,
+        remember: !live?.transient,
+      },
+    });
+  });
+
+  app.post<UidParams>('/interaction/:uid/forget', async (request, reply) => {
+    const interaction = await currentInteraction(request, reply);
+    const { account } = parseForm(accountChoice, request.body);
+    forgetAccount(request, reply, account);
+    return reply.redirect(`/interaction/${interaction.uid}`, 303);
+  });
+
+  app.post<UidParams>('/interaction/:uid/confirm', async (request, reply) => {
+    const interaction = await currentInteraction(request, reply);
+    if (interaction.prompt.name !== 'consent') throw new SessionExpired();
+    return finish(request, reply, await grantConsent(provider, db, interaction));
+  });
+
+  app.post<UidParams>('/interaction/:uid/abort', async (request, reply) => {
+    await currentInteraction(request, reply);
+    return finish(request, reply, {
+      error: 'access_denied',
+      error_description: 'The person cancelled the request.',
+    });
+  });
+}
+
+function stringParam(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length <= 254 ? value : undefined;
+}
+
+function submittedEmail(body: unknown): string {
+  const email = (body as { email?: unknown } | undefined)?.email;
+  return typeof email === 'string' ? email.slice(0, 254) : '';
+}

@@ -1,0 +1,135 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type Provider from 'oidc-provider';
+import { InvalidInput } from '../../shared/http/errors.ts';
+import { parseForm } from '../../shared/http/form.ts';
+import type { createBotCheck } from '../../shared/security/botcheck.ts';
+import { COUNTRIES } from '../accounts/countries.ts';
+import { OWN_QUESTION, SECRET_QUESTIONS } from '../accounts/secret-questions.ts';
+import type { AccountService, SignUpOrigin } from '../accounts/service.ts';
+import { ACR_PASSWORD } from '../oidc/acr.ts';
+import { signUpForm } from './forms.ts';
+import { rememberAccount } from './remembered-accounts.ts';
+
+type Deps = { provider: Provider; accounts: AccountService; botCheck: ReturnType<typeof createBotCheck> };
+type SignUpRoute = { Params: { uid?: string }; Body: Record<string, unknown> };
+// A wildcard, not :token, so an over-long token still reaches us and gets a clear answer.
+type TokenRoute = { Params: { '*': string } };
+
+// Binds an activation link to the browser that signed up: only there may it
+// continue the sign-in that was under way.
+const SIGN_UP_COOKIE = 'idp_signup';
+
+const SAFE_FIELDS = [
+  'email',
+  'question',
+  'own_question',
+  'first_name',
+  'last_name',
+  'country',
+  'postal_code',
+];
+
+export async function signUpRoutes(app: FastifyInstance, { provider, accounts, botCheck }: Deps) {
+  function showForm(
+    reply: FastifyReply,
+    uid: string | undefined,
+    values: Record<string, unknown>,
+    error?: InvalidInput,
+  ) {
+    const kept = Object.fromEntries(
+      SAFE_FIELDS.map((field) => [
+        field,
+        typeof values[field] === 'string' ? String(values[field]).slice(0, 254) : '',
+      ]),
+    );
+    return reply.code(error ? error.status : 200).view('sign-up', {
+      action: uid ? `/interaction/${uid}/signup` : '/signup',
+      signInUrl: uid ? `/interaction/${uid}` : undefined,
+      values: kept,
+      questions: SECRET_QUESTIONS,
+      ownQuestion: OWN_QUESTION,
+      countries: COUNTRIES,
+      error: error?.message,
+      fieldErrors: error?.fieldErrors ?? {},
+    });
+  }
+
+  /** The interaction a sign-up started from, if the browser is in one. */
+  async function originOf(request: FastifyRequest<SignUpRoute>, reply: FastifyReply): Promise<SignUpOrigin> {
+    if (!request.params.uid) return null;
+    try {
+      const interaction = await provider.interactionDetails(request.raw, reply.raw);
+      if (interaction.uid !== request.params.uid) return null;
+      return { interactionUid: interaction.uid, clientId: String(interaction.params.client_id) };
+    } catch {
+      return null;
+    }
+  }
+
+  for (const path of ['/signup', '/interaction/:uid/signup']) {
+    app.get<SignUpRoute>(path, async (request, reply) => showForm(reply, request.params.uid, {}));
+
+    app.post<SignUpRoute>(path, async (request, reply) => {
+      const body = request.body ?? {};
+      let registration: ReturnType<typeof signUpForm.parse>;
+      try {
+        registration = parseForm(signUpForm, body);
+        if (!(await botCheck.verify(registration.altcha))) {
+          throw new InvalidInput({
+            altcha: 'Please complete the check that you are not a robot, then try again.',
+          });
+        }
+      } catch (error) {
+        if (!(error instanceof InvalidInput)) throw error;
+        return showForm(reply, request.params.uid, body, error);
+      }
+      const origin = await originOf(request, reply);
+      await accounts.register(registration, origin);
+      if (origin) {
+        reply.setCookie(SIGN_UP_COOKIE, origin.interactionUid, {
+          signed: true,
+          httpOnly: true,
+          sameSite: 'lax',
+          secure: request.protocol === 'https',
+          path: '/activate',
+          maxAge: 24 * 60 * 60,
+        });
+      }
+      // The same page whether or not the address already had an account.
+      return reply.view('check-email', { email: registration.email });
+    });
+  }
+
+  // Opening the link only shows a button: mail scanners that fetch links must not spend it.
+  app.get<TokenRoute>('/activate/*', async (request, reply) => {
+    const token = request.params['*'];
+    await accounts.checkActivationLink(token);
+    return reply.view('activate', { action: `/activate/${token}` });
+  });
+
+  app.post<TokenRoute>('/activate/*', async (request, reply) => {
+    const { accountId, origin } = await accounts.activate(request.params['*']);
+    const bound = request.cookies[SIGN_UP_COOKIE]
+      ? request.unsignCookie(request.cookies[SIGN_UP_COOKIE])
+      : undefined;
+    if (origin && bound?.valid && bound.value === origin.interactionUid) {
+      reply.clearCookie(SIGN_UP_COOKIE, { path: '/activate' });
+      const interaction = await provider.Interaction.find(origin.interactionUid);
+      if (interaction) {
+        // The password was typed in this very browser a moment ago, at sign-up.
+        interaction.result = {
+          select_account: {},
+          login: { accountId, acr: ACR_PASSWORD, amr: ['pwd'], remember: false },
+        };
+        await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
+        rememberAccount(request, reply, accountId);
+        return reply.redirect(interaction.returnTo, 303);
+      }
+    }
+    const client = origin ? await provider.Client.find(origin.clientId) : undefined;
+    return reply.view('activated', {
+      clientName: client?.clientName ?? client?.clientId,
+      clientUri: client?.clientUri,
+    });
+  });
+}

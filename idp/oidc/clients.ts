@@ -1,0 +1,47 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { ConfigError } from '../../shared/config/load.ts';
+
+// The fields we insist on; everything else is oidc-provider's client metadata,
+// validated by oidc-provider itself when the provider starts.
+const clientMetadata = z.looseObject({
+  client_id: z.string().min(1).max(200),
+  redirect_uris: z.array(z.url()).min(1),
+  first_party: z.boolean().optional(),
+});
+
+/** Static clients from IDP_CLIENTS_FILE: a JSON array of client metadata. */
+export async function loadStaticClients(file: string | undefined): Promise<z.infer<typeof clientMetadata>[]> {
+  if (!file) return [];
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(
+      `Invalid configuration: IDP_CLIENTS_FILE: cannot read ${file} (${(error as Error).message})`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ConfigError(`Invalid configuration: IDP_CLIENTS_FILE: ${file} is not valid JSON`);
+  }
+  const result = z.array(clientMetadata).safeParse(json);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new ConfigError(
+      `Invalid configuration: IDP_CLIENTS_FILE: [${issue.path.join('.')}] ${issue.message}`,
+    );
+  }
+  const ids = new Set<string>();
+  for (const client of result.data) {
+    if (ids.has(client.client_id)) {
+      throw new ConfigError(
+        `Invalid configuration: IDP_CLIENTS_FILE: client_id ${client.client_id} appears twice`,
+      );
+    }
+    ids.add(client.client_id);
+  }
+  return result.data;
+}

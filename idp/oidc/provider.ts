@@ -1,0 +1,125 @@
+import type { JWK } from 'jose';
+import Provider, { type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
+import type { IdpConfig } from '../../shared/config/idp.ts';
+import type { IdpDatabase } from '../database.ts';
+import type { Renderer } from '../views/renderer.ts';
+import { findAccountClaims } from './account-claims.ts';
+import { ACR_VALUES } from './acr.ts';
+import { createAdapterFactory } from './adapter.ts';
+import { createGrantLoader } from './grants.ts';
+import { outgoingFetch } from './outgoing-fetch.ts';
+import { interactionPolicy } from './policy.ts';
+
+export type ProviderDeps = {
+  config: IdpConfig;
+  db: IdpDatabase;
+  renderer: Renderer;
+  signingKeys: JWK[];
+  cookieKeys: string[];
+  clients: Configuration['clients'];
+};
+
+export function createProvider({
+  config,
+  db,
+  renderer,
+  signingKeys,
+  cookieKeys,
+  clients,
+}: ProviderDeps): Provider {
+  const secure = config.issuer.startsWith('https://');
+  const configuration: Configuration = {
+    adapter: createAdapterFactory(db),
+    clients,
+    jwks: { keys: signingKeys as Configuration['jwks'] extends { keys: infer K } ? K : never },
+    findAccount: (_ctx, sub) => findAccountClaims(db, sub),
+    fetch: outgoingFetch(clients ?? []),
+    acrValues: ACR_VALUES,
+    claims: {
+      // acr and amr in every ID token, not only when asked for: sites decide on them.
+      openid: ['sub', 'acr', 'amr', 'auth_time'],
+      email: ['email', 'email_verified'],
+      profile: ['name', 'given_name', 'family_name', 'updated_at'],
+      address: ['address'],
+    },
+    scopes: ['openid', 'offline_access', 'email', 'profile', 'address'],
+    responseTypes: ['code'],
+    subjectTypes: ['public'],
+    extraClientMetadata: {
+      properties: ['first_party'],
+      validator(ctx, key, value) {
+        // Only the operator marks a site first-party; a self-registered client cannot.
+        if (key === 'first_party' && ctx && value !== undefined) {
+          throw new errors.InvalidClientMetadata('first_party cannot be registered dynamically');
+        }
+      },
+    },
+    features: {
+      devInteractions: { enabled: false },
+      claimsParameter: { enabled: true },
+      // A site may look into or revoke only tokens issued to itself; public
+      // clients cannot authenticate, so they may not introspect at all.
+      introspection: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) =>
+          client.clientAuthMethod !== 'none' && token.clientId === client.clientId,
+      },
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
+      userinfo: { enabled: true },
+      backchannelLogout: { enabled: true },
+      registration: config.initialAccessToken
+        ? { enabled: true, initialAccessToken: config.initialAccessToken }
+        : { enabled: false },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource(ctx, form) {
+          ctx.type = 'html';
+          ctx.body = renderer.render('sign-out', { form, signedIn: Boolean(ctx.oidc.session?.accountId) });
+        },
+        postLogoutSuccessSource(ctx) {
+          ctx.type = 'html';
+          ctx.body = renderer.render('signed-out', { clientName: ctx.oidc.client?.clientName });
+        },
+      },
+    },
+    loadExistingGrant: createGrantLoader(db),
+    interactions: {
+      policy: interactionPolicy(),
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+    },
+    rotateRefreshToken: true,
+    cookies: {
+      names: { session: 'idp_session', interaction: 'idp_interaction', resume: 'idp_resume' },
+      keys: cookieKeys,
+      // The session cookie lives as long as the Session (ttl below) unless the person
+      // left "Sign me in automatically" unticked: then it ends with the browser.
+      long: { httpOnly: true, sameSite: 'lax', secure, signed: true },
+      short: { httpOnly: true, sameSite: 'lax', secure, signed: true },
+    },
+    ttl: {
+      Session: config.rememberedSessionSeconds,
+      Grant: config.rememberedSessionSeconds,
+      Interaction: 60 * 60,
+      AuthorizationCode: 60,
+      AccessToken: 60 * 60,
+      IdToken: 60 * 60,
+      RefreshToken: 30 * 24 * 60 * 60,
+      ClientCredentials: 10 * 60,
+    },
+    renderError(ctx: KoaContextWithOIDC, out, error) {
+      ctx.type = 'html';
+      ctx.body = renderer.render('error', {
+        title: 'Something went wrong',
+        message: out.error_description ?? 'The request could not be completed.',
+        code: out.error,
+        status: (error as { status?: number }).status,
+      });
+    },
+  };
+  const provider = new Provider(config.issuer, configuration);
+  provider.proxy = config.trustProxy;
+  return provider;
+}

@@ -1,0 +1,93 @@
+import path from 'node:path';
+import { type IdpConfig, loadIdpConfig } from '../shared/config/idp.ts';
+import { connectDatabase, databaseTarget } from '../shared/db/connect.ts';
+import { migrateToLatest } from '../shared/db/migrate.ts';
+import { createMailTransport } from '../shared/mail/transport.ts';
+import { startMailWorker } from '../shared/mail/worker.ts';
+import { createBotCheck } from '../shared/security/botcheck.ts';
+import { createAccountService } from './accounts/service.ts';
+import { buildIdpApp } from './app.ts';
+import type { IdpTables } from './database.ts';
+import { scheduleSweeps, sweepExpired } from './maintenance.ts';
+import { loadStaticClients } from './oidc/clients.ts';
+import { createProvider } from './oidc/provider.ts';
+import { storedSecret } from './oidc/secrets.ts';
+import { loadSigningKeys } from './oidc/signing-keys.ts';
+import { createRenderer } from './views/renderer.ts';
+
+export const IDP_MIGRATIONS = path.join(import.meta.dirname, '..', 'migrations', 'idp');
+
+export function idpDatabase(config: IdpConfig) {
+  return connectDatabase<IdpTables>(
+    databaseTarget(config.databaseUrl, path.join(config.dataDir, 'idp.sqlite')),
+  ).db;
+}
+
+export type StartIdpOptions = {
+  env?: NodeJS.ProcessEnv;
+  logger?: boolean | object;
+  botCheckDifficulty?: number;
+};
+
+/** Starts a complete IdP: store, migrations, keys, provider, pages, mail worker and sweeps. */
+export async function startIdp(options: StartIdpOptions = {}) {
+  const config = loadIdpConfig(options.env ?? process.env);
+  const clients = await loadStaticClients(config.clientsFile);
+  const db = idpDatabase(config);
+  await migrateToLatest(db, IDP_MIGRATIONS);
+
+  const [signingKeys, cookieKeys, cookieSecret, botCheckKey] = await Promise.all([
+    loadSigningKeys(db, config.signingKeyRotationSeconds),
+    storedSecret(db, 'oidc_cookie_key'),
+    storedSecret(db, 'page_cookie_key'),
+    storedSecret(db, 'botcheck_hmac_key'),
+  ]);
+
+  const renderer = createRenderer({ issuer: config.issuer });
+  const botCheck = createBotCheck({ db, hmacKey: botCheckKey, maxNumber: options.botCheckDifficulty });
+  const provider = createProvider({ config, db, renderer, signingKeys, cookieKeys: [cookieKeys], clients });
+
+  let mailWorker: ReturnType<typeof startMailWorker> | undefined;
+  const accounts = createAccountService({ db, issuer: config.issuer, mailQueued: () => mailWorker?.wake() });
+  const app = await buildIdpApp({
+    config,
+    db,
+    provider,
+    renderer,
+    accounts,
+    botCheck,
+    cookieSecret,
+    logger: options.logger,
+  });
+  mailWorker = startMailWorker({
+    db,
+    // Without SMTP settings mail goes to the dev mailbox that `npm start` runs.
+    transport: createMailTransport(
+      config.mail.smtpUrl ?? `smtp://127.0.0.1:${config.mail.devMailbox.smtpPort}`,
+    ),
+    from: config.mail.from,
+    log: app.log,
+  });
+  const stopSweeps = scheduleSweeps(
+    () => sweepExpired(db, botCheck.sweep),
+    10 * 60 * 1000,
+    (error) => app.log.error({ err: error }, 'sweep failed'),
+  );
+
+  await app.listen({ host: config.host, port: config.port });
+  return {
+    app,
+    config,
+    db,
+    provider,
+    url: config.issuer,
+    async close() {
+      stopSweeps();
+      await app.close();
+      await mailWorker?.stop();
+      await db.destroy();
+    },
+  };
+}
+
+export type RunningIdp = Awaited<ReturnType<typeof startIdp>>;

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs what the tests need on a fresh Debian machine: Debian's Chromium for
+# the browser tests (never a downloaded browser), then the npm packages, which
+# bring Node 24 with them (the `node` package) for every npm script.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x /usr/bin/chromium ]; then
+  run_as_root=""
+  [ "$(id -u)" -eq 0 ] || run_as_root="sudo"
+  $run_as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $run_as_root apt-get install -y -qq --no-install-recommends chromium
+fi
+
+npm ci --no-audit --no-fund

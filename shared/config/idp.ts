@@ -1,0 +1,41 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { booleanFlag, httpUrl, loadConfig, port, positiveInt, postgresUrl } from './load.ts';
+import { mailConfigFrom, mailSchema } from './mail.ts';
+
+const schema = z
+  .object({
+    IDP_ISSUER: httpUrl.default('http://localhost:4000'),
+    IDP_PORT: port.optional(),
+    HOST: z.string().min(1).default('localhost'),
+    DATA_DIR: z.string().min(1).default('data'),
+    IDP_DATABASE_URL: postgresUrl.optional(),
+    IDP_CLIENTS_FILE: z.string().min(1).optional(),
+    IDP_INITIAL_ACCESS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    IDP_REMEMBERED_SESSION_DAYS: positiveInt.max(400).default(30),
+    IDP_SIGNING_KEY_ROTATION_DAYS: positiveInt.default(90),
+    IDP_TRUST_PROXY: booleanFlag.default(false),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .extend(mailSchema.shape);
+
+export type IdpConfig = ReturnType<typeof loadIdpConfig>;
+
+export function loadIdpConfig(env: NodeJS.ProcessEnv = process.env) {
+  const raw = loadConfig(schema, env);
+  const issuer = new URL(raw.IDP_ISSUER);
+  return {
+    issuer: raw.IDP_ISSUER,
+    host: raw.HOST,
+    port: raw.IDP_PORT ?? Number(issuer.port || (issuer.protocol === 'https:' ? 443 : 80)),
+    dataDir: path.resolve(raw.DATA_DIR),
+    databaseUrl: raw.IDP_DATABASE_URL,
+    clientsFile: raw.IDP_CLIENTS_FILE,
+    initialAccessToken: raw.IDP_INITIAL_ACCESS_TOKEN,
+    rememberedSessionSeconds: raw.IDP_REMEMBERED_SESSION_DAYS * 86_400,
+    signingKeyRotationSeconds: raw.IDP_SIGNING_KEY_ROTATION_DAYS * 86_400,
+    trustProxy: raw.IDP_TRUST_PROXY,
+    logLevel: raw.LOG_LEVEL,
+    mail: mailConfigFrom(raw),
+  };
+}

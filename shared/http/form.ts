@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { InvalidInput } from './errors.ts';
+
+// U+FFFD is what invalid UTF-8 in a form body decodes to; control characters
+// have no place in a name, an address or a password.
+const NOT_TEXT = /\uFFFD|(?![\t\n\r])\p{Cc}/u;
+
+/** A single-line text field: a string (not repeated), valid text, within length. */
+export function textField(label: string, options: { max: number; min?: number; trim?: boolean }) {
+  const base = z
+    .string({ error: `${label} is required.` })
+    .refine((value) => !NOT_TEXT.test(value), `${label} contains characters that are not valid text.`)
+    .transform((value) => (options.trim === false ? value : value.trim()));
+  return base.pipe(
+    z
+      .string()
+      .min(
+        options.min ?? 1,
+        options.min && options.min > 1 ? `${label} is too short.` : `${label} is required.`,
+      )
+      .max(options.max, `${label} is too long (at most ${options.max} characters).`),
+  );
+}
+
+export function emailField(label = 'E-mail address') {
+  return textField(label, { max: 254 }).pipe(z.email({ error: 'Enter a valid e-mail address.' }));
+}
+
+/** An HTML checkbox: present with any value when ticked, absent when not. */
+export const checkbox = z
+  .string()
+  .max(10)
+  .optional()
+  .transform((value) => value !== undefined && value !== '');
+
+/**
+ * Decodes an urlencoded body the way browsers encode it. WHATWG decoding turns
+ * invalid UTF-8 into U+FFFD (which textField refuses) where Node's querystring
+ * would pass the raw %-escapes through; a repeated field becomes an array.
+ */
+export function parseUrlEncoded(body: string): Record<string, string | string[]> {
+  const fields: Record<string, string | string[]> = Object.create(null);
+  for (const [name, value] of new URLSearchParams(body)) {
+    const previous = fields[name];
+    fields[name] =
+      previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value];
+  }
+  return fields;
+}
+
+/** Parses a form body; every field problem at once, keyed by field name. */
+export function parseForm<Schema extends z.ZodType>(schema: Schema, body: unknown): z.infer<Schema> {
+  const result = schema.safeParse(body ?? {});
+  if (result.success) return result.data;
+  const fieldErrors: Record<string, string> = {};
+  for (const issue of result.error.issues) {
+    const field = String(issue.path[0] ?? 'form');
+    fieldErrors[field] ??= issue.code === 'invalid_type' ? messageForType(issue) : issue.message;
+  }
+  throw new InvalidInput(fieldErrors);
+}
+
+function messageForType(issue: z.core.$ZodIssue): string {
+  return issue.message.endsWith('is required.') ? issue.message : 'This field has an unexpected value.';
+}

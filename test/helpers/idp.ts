@@ -1,0 +1,56 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startIdp } from '../../idp/server.ts';
+import { startDevMailbox } from '../../shared/mail/dev-mailbox.ts';
+import { createMailbox } from './mailbox.ts';
+import { freePort } from './ports.ts';
+import { createPostgresDatabase } from './postgres.ts';
+
+export type Store = 'sqlite' | 'postgres';
+export const STORES: Store[] = ['sqlite', 'postgres'];
+
+export type TestIdpOptions = {
+  store?: Store;
+  clients?: Record<string, unknown>[];
+  initialAccessToken?: string;
+  env?: Record<string, string>;
+};
+
+/**
+ * A real IdP on a real port with its own data folder (or PostgreSQL database)
+ * and its own dev mailbox, so test files never share state.
+ */
+export async function startTestIdp(options: TestIdpOptions = {}) {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'passport-idp-'));
+  const postgres = options.store === 'postgres' ? await createPostgresDatabase() : undefined;
+  const mailServer = await startDevMailbox({ smtpPort: 0, httpPort: 0 });
+  const port = await freePort();
+  const env: Record<string, string> = {
+    DATA_DIR: dataDir,
+    IDP_ISSUER: `http://localhost:${port}`,
+    SMTP_URL: `smtp://127.0.0.1:${mailServer.smtpPort}`,
+    LOG_LEVEL: 'silent',
+    ...(postgres ? { IDP_DATABASE_URL: postgres.url } : {}),
+    ...(options.initialAccessToken ? { IDP_INITIAL_ACCESS_TOKEN: options.initialAccessToken } : {}),
+    ...options.env,
+  };
+  if (options.clients) {
+    env.IDP_CLIENTS_FILE = path.join(dataDir, 'clients.json');
+    await writeFile(env.IDP_CLIENTS_FILE, JSON.stringify(options.clients));
+  }
+  const idp = await startIdp({ env, logger: false, botCheckDifficulty: 1000 });
+  return {
+    ...idp,
+    issuer: idp.url,
+    mailbox: createMailbox(`http://localhost:${mailServer.httpPort}`),
+    async close() {
+      await idp.close();
+      await mailServer.close();
+      await postgres?.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type TestIdp = Awaited<ReturnType<typeof startTestIdp>>;

@@ -1,0 +1,34 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A relying site's back-channel logout endpoint: records every logout token it is sent. */
+export async function startLogoutReceiver() {
+  const tokens: string[] = [];
+  const waiting: Array<(token: string) => void> = [];
+  const server = http.createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => {
+      body += chunk;
+    });
+    request.on('end', () => {
+      const token = new URLSearchParams(body).get('logout_token');
+      if (token) {
+        tokens.push(token);
+        for (const resolve of waiting.splice(0)) resolve(token);
+      }
+      response.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/backchannel-logout`,
+    tokens,
+    /** Resolves with the next logout token (or one already received after `seen`). */
+    next(seen = 0): Promise<string> {
+      if (tokens.length > seen) return Promise.resolve(tokens[seen]!);
+      return new Promise((resolve) => waiting.push(resolve));
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

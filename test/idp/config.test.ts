@@ -1,0 +1,51 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { loadIdpConfig } from '../../shared/config/idp.ts';
+
+describe('configuration', () => {
+  test('defaults match the documented contract', () => {
+    const config = loadIdpConfig({});
+    expect(config.issuer).toBe('http://localhost:4000');
+    expect(config.port).toBe(4000);
+    expect(config.dataDir).toBe(path.resolve('data'));
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.mail.devMailbox).toEqual({ smtpPort: 1025, httpPort: 4025 });
+    expect(config.rememberedSessionSeconds).toBe(30 * 86_400);
+  });
+
+  test.each([
+    ['IDP_ISSUER', 'not a url'],
+    ['IDP_PORT', 'eighty'],
+    ['IDP_DATABASE_URL', 'mysql://localhost/db'],
+    ['SMTP_URL', 'http://mail'],
+    ['IDP_REMEMBERED_SESSION_DAYS', '-3'],
+    ['IDP_INITIAL_ACCESS_TOKEN', 'short'],
+  ])('a bad %s names the variable', (variable, value) => {
+    expect(() => loadIdpConfig({ [variable]: value })).toThrow(
+      new RegExp(`^Invalid configuration: ${variable}: `),
+    );
+  });
+
+  test('the process stops with one clear line on a bad value', () => {
+    const result = spawnSync(process.execPath, ['idp/main.ts'], {
+      env: { ...process.env, IDP_PORT: 'eighty', NODE_NO_WARNINGS: '1' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(78);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^Invalid configuration: IDP_PORT: /),
+    ]);
+  });
+
+  test('an unreadable clients file stops the process with a clear line', () => {
+    const result = spawnSync(process.execPath, ['idp/main.ts'], {
+      env: { ...process.env, IDP_CLIENTS_FILE: '/nonexistent/clients.json', NODE_NO_WARNINGS: '1' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(78);
+    expect(result.stderr.trim()).toMatch(/^Invalid configuration: IDP_CLIENTS_FILE: cannot read/);
+  });
+});

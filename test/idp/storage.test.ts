@@ -1,0 +1,122 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { AdapterPayload } from 'oidc-provider';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { IdpDatabase, IdpTables } from '../../idp/database.ts';
+import { createAdapterFactory, sweepExpiredModels } from '../../idp/oidc/adapter.ts';
+import { storedSecret } from '../../idp/oidc/secrets.ts';
+import { loadSigningKeys } from '../../idp/oidc/signing-keys.ts';
+import { IDP_MIGRATIONS } from '../../idp/server.ts';
+import { connectDatabase } from '../../shared/db/connect.ts';
+import { migrateToLatest } from '../../shared/db/migrate.ts';
+import { STORES } from '../helpers/idp.ts';
+import { createPostgresDatabase } from '../helpers/postgres.ts';
+
+const DAY = 86_400;
+
+describe.each(STORES)('IdP storage on %s', (store) => {
+  let db: IdpDatabase;
+  let cleanup: () => Promise<void>;
+
+  beforeAll(async () => {
+    if (store === 'postgres') {
+      const postgres = await createPostgresDatabase();
+      db = connectDatabase<IdpTables>({ postgresUrl: postgres.url }).db;
+      cleanup = postgres.drop;
+    } else {
+      const folder = await mkdtemp(path.join(tmpdir(), 'passport-storage-'));
+      db = connectDatabase<IdpTables>({ sqliteFile: path.join(folder, 'idp.sqlite') }).db;
+      cleanup = () => rm(folder, { recursive: true, force: true });
+    }
+    await migrateToLatest(db, IDP_MIGRATIONS);
+  });
+
+  afterAll(async () => {
+    await db?.destroy();
+    await cleanup?.();
+  });
+
+  test('migrations are idempotent', async () => {
+    expect(await migrateToLatest(db, IDP_MIGRATIONS)).toEqual([]);
+  });
+
+  test('the adapter stores, finds by id, uid and user code, and overwrites on upsert', async () => {
+    const adapter = createAdapterFactory(db)('Interaction');
+    const payload: AdapterPayload = {
+      uid: 'uid-1',
+      userCode: 'ABCD-EFGH',
+      grantId: 'g-1',
+      kind: 'Interaction',
+    };
+    await adapter.upsert('one', payload, 60);
+    expect(await adapter.find('one')).toEqual(payload);
+    expect(await adapter.findByUid('uid-1')).toEqual(payload);
+    expect(await adapter.findByUserCode('ABCD-EFGH')).toEqual(payload);
+    await adapter.upsert('one', { ...payload, accountId: 'a-1' }, 60);
+    expect((await adapter.find('one'))?.accountId).toBe('a-1');
+    // Kinds do not see each other's ids.
+    expect(await createAdapterFactory(db)('Session').find('one')).toBeUndefined();
+  });
+
+  test('consume marks the artifact consumed; destroy removes it', async () => {
+    const adapter = createAdapterFactory(db)('AuthorizationCode');
+    await adapter.upsert('code-1', { grantId: 'g-2' }, 60);
+    await adapter.consume('code-1');
+    const consumed = await adapter.find('code-1');
+    expect(typeof consumed?.consumed).toBe('number');
+    await adapter.destroy('code-1');
+    expect(await adapter.find('code-1')).toBeUndefined();
+  });
+
+  test('revokeByGrantId removes every kind of artifact of that grant and nothing else', async () => {
+    const factory = createAdapterFactory(db);
+    await factory('AccessToken').upsert('at-1', { grantId: 'g-3' }, 60);
+    await factory('RefreshToken').upsert('rt-1', { grantId: 'g-3' }, 60);
+    await factory('RefreshToken').upsert('rt-2', { grantId: 'g-4' }, 60);
+    await factory('AccessToken').revokeByGrantId('g-3');
+    expect(await factory('AccessToken').find('at-1')).toBeUndefined();
+    expect(await factory('RefreshToken').find('rt-1')).toBeUndefined();
+    expect(await factory('RefreshToken').find('rt-2')).toBeDefined();
+  });
+
+  test('expired artifacts are never returned and the sweep deletes them', async () => {
+    const adapter = createAdapterFactory(db)('Session');
+    await adapter.upsert('old', { uid: 'old-uid' }, 60);
+    await db
+      .updateTable('oidc_models')
+      .set({ expires_at: Date.now() - 1 })
+      .where('id', '=', 'old')
+      .execute();
+    expect(await adapter.find('old')).toBeUndefined();
+    expect(await adapter.findByUid('old-uid')).toBeUndefined();
+    expect(await sweepExpiredModels(db)).toBeGreaterThanOrEqual(1);
+    const left = await db.selectFrom('oidc_models').select('id').where('id', '=', 'old').execute();
+    expect(left).toEqual([]);
+  });
+
+  test('signing keys: generated once, rotated after the period, the old key kept for one more period', async () => {
+    const start = Date.now();
+    const first = await loadSigningKeys(db, 90 * DAY, start);
+    expect(first.map((key) => key.alg).sort()).toEqual(['ES256', 'RS256']);
+    expect(await loadSigningKeys(db, 90 * DAY, start + 1000)).toEqual(first);
+
+    const later = start + 91 * DAY * 1000;
+    const rotated = await loadSigningKeys(db, 90 * DAY, later);
+    expect(rotated).toHaveLength(4);
+    // The newest key of each algorithm comes first: it is the one that signs.
+    expect(first.map((key) => key.kid)).not.toContain(rotated[0]!.kid);
+    expect(rotated.map((key) => key.kid)).toEqual(expect.arrayContaining(first.map((key) => key.kid)));
+
+    const muchLater = start + 181 * DAY * 1000;
+    const retired = await loadSigningKeys(db, 90 * DAY, muchLater);
+    expect(retired.map((key) => key.kid)).not.toEqual(expect.arrayContaining(first.map((key) => key.kid)));
+  });
+
+  test('a stored secret is created once and then always the same', async () => {
+    const [a, b] = await Promise.all([storedSecret(db, 'test_secret'), storedSecret(db, 'test_secret')]);
+    expect(a).toBe(b);
+    expect(await storedSecret(db, 'test_secret')).toBe(a);
+    expect(a.length).toBeGreaterThanOrEqual(43);
+  });
+});
