@@ -12,4 +12,7 @@ if [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive $run_as_root apt-get install -y -qq --no-install-recommends chromium
 fi
 
-npm ci --no-audit --no-fund
+# npm install rather than npm ci: the registry mirror here holds only the Linux builds of
+# packages with per-platform binaries (Biome, Rolldown), so the lock cannot list the
+# others and `npm ci` would refuse it; install still follows the lock for the rest.
+npm install --no-audit --no-fund
