@@ -11,13 +11,17 @@ import { installErrorHandler } from '../shared/http/error-handler.ts';
 import { NotFound } from '../shared/http/errors.ts';
 import { parseUrlEncoded } from '../shared/http/form.ts';
 import { securityHeaders } from '../shared/http/security-headers.ts';
-import type { createBotCheck } from '../shared/security/botcheck.ts';
+import type { BotCheck } from '../shared/security/botcheck.ts';
+import { accountServicesRoutes } from './account-services/routes.ts';
 import type { AccountService } from './accounts/service.ts';
 import type { IdpDatabase } from './database.ts';
 import { homeRoutes } from './home/routes.ts';
 import { interactionRoutes } from './interactions/routes.ts';
 import { signUpRoutes } from './interactions/signup-routes.ts';
 import { mountProvider } from './oidc/mount.ts';
+import type { PageDeps } from './page-deps.ts';
+import { recoveryRoutes } from './recovery/routes.ts';
+import { securityKeyRoutes } from './security-key/routes.ts';
 import type { Renderer } from './views/renderer.ts';
 
 export type IdpAppDeps = {
@@ -26,8 +30,9 @@ export type IdpAppDeps = {
   provider: Provider;
   renderer: Renderer;
   accounts: AccountService;
-  botCheck: ReturnType<typeof createBotCheck>;
+  botCheck: BotCheck;
   cookieSecret: string;
+  mailQueued: () => void;
   logger?: boolean | object;
 };
 
@@ -75,6 +80,17 @@ export async function buildIdpApp(deps: IdpAppDeps) {
       accounts: deps.accounts,
       botCheck: deps.botCheck,
     });
+    const pageDeps: PageDeps = {
+      config,
+      db: deps.db,
+      provider: deps.provider,
+      accounts: deps.accounts,
+      botCheck: deps.botCheck,
+      mailQueued: deps.mailQueued,
+    };
+    await pages.register(recoveryRoutes, pageDeps);
+    await pages.register(securityKeyRoutes, pageDeps);
+    await pages.register(accountServicesRoutes, pageDeps);
   });
   await app.register(mountProvider, { provider: deps.provider });
   return app;

@@ -10,6 +10,7 @@ export interface OidcModelTable {
   uid: string | null;
   expires_at: number | null;
   consumed_at: number | null;
+  account_id: string | null;
 }
 
 export interface SigningKeyTable {
@@ -39,6 +40,37 @@ export interface AccountTable {
   postal_code: string;
   created_at: number;
   updated_at: number;
+  alternate_email: string | null;
+  alternate_email_verified_at: number | null;
+  street: string | null;
+  city: string | null;
+  region: string | null;
+  security_key_hash: string | null;
+  /** JSON array of the three questions, in order. */
+  security_questions: string | null;
+  /** JSON array of the three answer hashes, in the questions' order. */
+  security_answer_hashes: string | null;
+  security_key_set_at: number | null;
+  password_changed_at: number | null;
+}
+
+export interface ThrottleCounterTable {
+  key: string;
+  count: number;
+  window_started_at: number;
+  updated_at: number;
+}
+
+export interface ActivityTable {
+  id: string;
+  account_id: string;
+  kind: string;
+  success: number;
+  client_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  detail: string | null;
+  at: number;
 }
 
 export interface EmailTokenTable {
@@ -67,6 +99,8 @@ export interface IdpTables extends SharedTables {
   accounts: AccountTable;
   email_tokens: EmailTokenTable;
   consents: ConsentTable;
+  throttle_counters: ThrottleCounterTable;
+  activity: ActivityTable;
 }
 
 export type IdpDatabase = Kysely<IdpTables>;

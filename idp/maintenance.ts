@@ -1,7 +1,12 @@
+import { sweepActivity } from './activity/repository.ts';
 import type { IdpDatabase } from './database.ts';
 import { sweepExpiredModels } from './oidc/adapter.ts';
+import { sweepCounters } from './throttling/counters.ts';
 
-const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+const WEEK_MS = 7 * DAY_MS;
+/** The owner sees 90 days of activity; nothing older is kept. */
+const ACTIVITY_KEPT_MS = 90 * DAY_MS;
 
 /**
  * Expired rows are already unusable; the sweep only reclaims space. Spent and
@@ -14,6 +19,8 @@ export async function sweepExpired(db: IdpDatabase, sweepBotCheck: () => Promise
     .deleteFrom('email_tokens')
     .where('expires_at', '<=', now - WEEK_MS)
     .execute();
+  await sweepCounters(db, DAY_MS, now);
+  await sweepActivity(db, now - ACTIVITY_KEPT_MS);
   await sweepBotCheck();
 }
 

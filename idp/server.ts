@@ -57,6 +57,7 @@ export async function startIdp(options: StartIdpOptions = {}) {
     accounts,
     botCheck,
     cookieSecret,
+    mailQueued: () => mailWorker?.wake(),
     logger: options.logger,
   });
   mailWorker = startMailWorker({

@@ -5,7 +5,7 @@ import type { IdpDatabase, IdpTables } from '../database.ts';
 
 type Executor = IdpDatabase | Transaction<IdpTables>;
 
-export type TokenPurpose = 'activate';
+export type TokenPurpose = 'activate' | 'password-reset' | 'email-change' | 'alternate-email';
 
 export async function issueEmailToken(
   db: Executor,

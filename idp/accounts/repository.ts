@@ -29,6 +29,23 @@ export function findAccountEmails(db: Executor, ids: readonly string[]) {
   return db.selectFrom('accounts').select(['id', 'email']).where('id', 'in', ids).execute();
 }
 
-export async function insertAccount(db: Executor, account: AccountTable): Promise<void> {
+/** What sign-up knows; everything else about an account starts empty. */
+export type NewAccount = Pick<
+  AccountTable,
+  | 'id'
+  | 'email'
+  | 'email_key'
+  | 'password_hash'
+  | 'secret_question'
+  | 'secret_answer_hash'
+  | 'first_name'
+  | 'last_name'
+  | 'country'
+  | 'postal_code'
+  | 'created_at'
+  | 'updated_at'
+>;
+
+export async function insertAccount(db: Executor, account: NewAccount): Promise<void> {
   await db.insertInto('accounts').values(account).execute();
 }

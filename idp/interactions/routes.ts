@@ -63,6 +63,9 @@ export async function interactionRoutes(app: FastifyInstance, { provider, db, ac
 
   app.get<UidParams>('/interaction/:uid', async (request, reply) => {
     const interaction = await currentInteraction(request, reply);
+    if (interaction.prompt.name === 'security_key') {
+      return reply.redirect(`/interaction/${interaction.uid}/security-key`, 303);
+    }
     if (interaction.prompt.name !== 'consent') return showSignIn(request, reply, interaction);
 
     const client = await provider.Client.find(String(interaction.params.client_id));
@@ -104,6 +107,13 @@ export async function interactionRoutes(app: FastifyInstance, { provider, db, ac
       select_account: {},
       login: { accountId, acr: ACR_PASSWORD, amr: ['pwd'], remember: form.remember },
     });
+  });
+
+  // "Sign in with a different account": the sign-in form whatever step the interaction is at;
+  // signing in as someone else replaces the session (oidc-provider ends the old one).
+  app.get<UidParams>('/interaction/:uid/sign-in', async (request, reply) => {
+    const interaction = await currentInteraction(request, reply);
+    return showSignIn(request, reply, interaction, { email: '' });
   });
 
   // "Continue as ..." on the account list: only for the account whose session is alive here.

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import { InvalidInput } from '../../shared/http/errors.ts';
 import { parseForm } from '../../shared/http/form.ts';
-import type { createBotCheck } from '../../shared/security/botcheck.ts';
+import type { BotCheck } from '../../shared/security/botcheck.ts';
 import { COUNTRIES } from '../accounts/countries.ts';
 import { OWN_QUESTION, SECRET_QUESTIONS } from '../accounts/secret-questions.ts';
 import type { AccountService, SignUpOrigin } from '../accounts/service.ts';
@@ -10,7 +10,7 @@ import { ACR_PASSWORD } from '../oidc/acr.ts';
 import { signUpForm } from './forms.ts';
 import { rememberAccount } from './remembered-accounts.ts';
 
-type Deps = { provider: Provider; accounts: AccountService; botCheck: ReturnType<typeof createBotCheck> };
+type Deps = { provider: Provider; accounts: AccountService; botCheck: BotCheck };
 type SignUpRoute = { Params: { uid?: string }; Body: Record<string, unknown> };
 // A wildcard, not :token, so an over-long token still reaches us and gets a clear answer.
 type TokenRoute = { Params: { '*': string } };

@@ -25,6 +25,7 @@ class KyselyAdapter implements Adapter {
       grant_id: payload.grantId ?? null,
       user_code: payload.userCode ?? null,
       uid: payload.uid ?? null,
+      account_id: payload.accountId ?? null,
       expires_at: expiresIn ? Date.now() + expiresIn * 1000 : null,
     };
     await this.#db

@@ -18,6 +18,9 @@ export type Dialect = 'postgres' | 'sqlite';
 export function connectDatabase<Schema>(target: DatabaseTarget): { db: Kysely<Schema>; dialect: Dialect } {
   if ('postgresUrl' in target) {
     const pool = new pg.Pool({ connectionString: target.postgresUrl, max: 10 });
+    // An idle connection the server closed (restart, failover) is dropped by the
+    // pool and replaced on next use; unheard, its error would end the process.
+    pool.on('error', () => {});
     return { db: new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
   }
   if (target.sqliteFile !== ':memory:') fs.mkdirSync(path.dirname(target.sqliteFile), { recursive: true });
