@@ -1,0 +1,92 @@
+import type { Kysely } from 'kysely';
+import type { SharedTables } from '../shared/db/tables.ts';
+
+export type OrganizationKind = 'customer' | 'partner' | 'staff';
+export type ServicePlan = 'service' | 'support' | 'enhancement';
+
+export interface OrganizationTable {
+  id: string;
+  name: string;
+  kind: OrganizationKind;
+  plan: ServicePlan | null;
+  plan_ends_at: number | null;
+  created_at: number;
+}
+
+export interface ProfileTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  email: string;
+  email_key: string;
+  is_admin: number;
+  is_support: number;
+  removed_at: number | null;
+  created_at: number;
+}
+
+export interface LinkTable {
+  issuer: string;
+  subject: string;
+  profile_id: string;
+  created_at: number;
+}
+
+export interface AssociationTokenTable {
+  token_hash: string;
+  profile_id: string;
+  purpose: 'association' | 'invite';
+  bound_issuer: string | null;
+  bound_subject: string | null;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
+export interface SessionTable {
+  id_hash: string;
+  issuer: string;
+  subject: string;
+  idp_sid: string | null;
+  id_token: string;
+  profile_id: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface LogoutTokenSeenTable {
+  jti: string;
+  expires_at: number;
+}
+
+export interface AuditLogTable {
+  id: string;
+  actor_profile_id: string | null;
+  organization_id: string | null;
+  action: string;
+  detail: string | null;
+  at: number;
+}
+
+export interface ResourceTable {
+  id: string;
+  category: string;
+  title: string;
+  summary: string;
+  published_at: number;
+}
+
+export interface RelyingPartyTables extends SharedTables {
+  organizations: OrganizationTable;
+  profiles: ProfileTable;
+  links: LinkTable;
+  association_tokens: AssociationTokenTable;
+  sessions: SessionTable;
+  logout_tokens_seen: LogoutTokenSeenTable;
+  audit_log: AuditLogTable;
+  resources: ResourceTable;
+  throttle_counters: { key: string; count: number; window_started_at: number; updated_at: number };
+  secrets: { name: string; value: string; created_at: number };
+}
+
+export type RelyingPartyDatabase = Kysely<RelyingPartyTables>;

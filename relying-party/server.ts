@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { loadRelyingPartyConfig, type RelyingPartyConfig } from '../shared/config/relying-party.ts';
+import { connectDatabase, databaseTarget } from '../shared/db/connect.ts';
+import { migrateToLatest } from '../shared/db/migrate.ts';
+import { buildRelyingPartyApp } from './app.ts';
+import { createIdpClient } from './auth/idp-client.ts';
+import { createLogoutTokenVerifier } from './auth/logout-token.ts';
+import { sweepSessions } from './auth/sessions.ts';
+import type { RelyingPartyDatabase, RelyingPartyTables } from './database.ts';
+
+export const RP_MIGRATIONS = path.join(import.meta.dirname, '..', 'migrations', 'relying-party');
+
+export function relyingPartyDatabase(config: RelyingPartyConfig) {
+  return connectDatabase<RelyingPartyTables>(
+    databaseTarget(config.databaseUrl, path.join(config.dataDir, 'relying-party.sqlite')),
+  ).db;
+}
+
+/** Same pattern as the IdP's: generated once, kept in this service's own store. */
+async function storedSecret(db: RelyingPartyDatabase, name: string): Promise<string> {
+  await db
+    .insertInto('secrets')
+    .values({ name, value: randomBytes(32).toString('base64url'), created_at: Date.now() })
+    .onConflict((conflict) => conflict.column('name').doNothing())
+    .execute();
+  return (await db.selectFrom('secrets').select('value').where('name', '=', name).executeTakeFirstOrThrow())
+    .value;
+}
+
+export type StartRelyingPartyOptions = { env?: NodeJS.ProcessEnv; logger?: boolean | object };
+
+export async function startRelyingParty(options: StartRelyingPartyOptions = {}) {
+  const config = loadRelyingPartyConfig(options.env ?? process.env);
+  const db = relyingPartyDatabase(config);
+  await migrateToLatest(db, RP_MIGRATIONS);
+  const idp = createIdpClient(config);
+  const verifyLogoutToken = createLogoutTokenVerifier({
+    db,
+    issuer: config.issuer,
+    clientId: config.clientId,
+    jwksUri: async () => new URL((await idp.configuration()).serverMetadata().jwks_uri!),
+  });
+  const app = await buildRelyingPartyApp({
+    config,
+    db,
+    idp,
+    verifyLogoutToken,
+    cookieSecret: await storedSecret(db, 'page_cookie_key'),
+    logger: options.logger,
+  });
+  const sweep = setInterval(
+    () => sweepSessions(db).catch((error: unknown) => app.log.error({ err: error }, 'session sweep failed')),
+    10 * 60 * 1000,
+  );
+  sweep.unref();
+  await app.listen({ host: config.host, port: config.port });
+  return {
+    app,
+    config,
+    db,
+    url: config.url,
+    async close() {
+      clearInterval(sweep);
+      await app.close();
+      await db.destroy();
+    },
+  };
+}
