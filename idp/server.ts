@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { ClientMetadata } from 'oidc-provider';
 import { type IdpConfig, loadIdpConfig } from '../shared/config/idp.ts';
 import { connectDatabase, databaseTarget } from '../shared/db/connect.ts';
 import { migrateToLatest } from '../shared/db/migrate.ts';
@@ -27,12 +28,14 @@ export type StartIdpOptions = {
   env?: NodeJS.ProcessEnv;
   logger?: boolean | object;
   botCheckDifficulty?: number;
+  /** Clients besides those of IDP_CLIENTS_FILE (`npm start` registers the extranet this way). */
+  clients?: ClientMetadata[];
 };
 
 /** Starts a complete IdP: store, migrations, keys, provider, pages, mail worker and sweeps. */
 export async function startIdp(options: StartIdpOptions = {}) {
   const config = loadIdpConfig(options.env ?? process.env);
-  const clients = await loadStaticClients(config.clientsFile);
+  const clients = [...(await loadStaticClients(config.clientsFile)), ...(options.clients ?? [])];
   const db = idpDatabase(config);
   await migrateToLatest(db, IDP_MIGRATIONS);
 

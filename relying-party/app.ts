@@ -10,15 +10,19 @@ import { NotFound } from '../shared/http/errors.ts';
 import { parseUrlEncoded } from '../shared/http/form.ts';
 import { securityHeaders } from '../shared/http/security-headers.ts';
 import type { IdpClient } from './auth/idp-client.ts';
-import { authRoutes, SESSION_COOKIE } from './auth/routes.ts';
-import { findSession } from './auth/sessions.ts';
+import { authRoutes } from './auth/routes.ts';
+import { installVisitor } from './auth/visitor-hook.ts';
 import type { RelyingPartyDatabase } from './database.ts';
+import { linkingRoutes } from './linking/routes.ts';
+import { organizationRoutes } from './organizations/routes.ts';
+import type { ExtranetDeps } from './page-deps.ts';
 import { createRenderer } from './views/renderer.ts';
 
 export type RelyingPartyAppDeps = {
   config: RelyingPartyConfig;
   db: RelyingPartyDatabase;
   idp: IdpClient;
+  mailQueued: () => void;
   verifyLogoutToken: (token: unknown) => Promise<{ sid?: string; subject?: string }>;
   cookieSecret: string;
   logger?: boolean | object;
@@ -59,9 +63,18 @@ export async function buildRelyingPartyApp(deps: RelyingPartyAppDeps) {
       idp: deps.idp,
       verifyLogoutToken: deps.verifyLogoutToken,
     });
+    installVisitor(pages, deps.db);
+    const extranet: ExtranetDeps = { config, db: deps.db, idp: deps.idp, mailQueued: deps.mailQueued };
+    await pages.register(linkingRoutes, extranet);
+    await pages.register(organizationRoutes, extranet);
+
+    // The front door sends each visitor where they belong (seed 000 steps 8 and 14).
     pages.get('/', async (request, reply) => {
-      const session = await findSession(deps.db, request.cookies[SESSION_COOKIE]);
-      return reply.view('home', { signedIn: Boolean(session) });
+      const visitor = request.visitor;
+      if (!visitor) return reply.view('home', {});
+      if (visitor.profiles.length === 0) return reply.redirect('/associate', 303);
+      if (!visitor.profile) return reply.redirect('/profiles/choose', 303);
+      return reply.redirect('/resources', 303);
     });
   });
   return app;

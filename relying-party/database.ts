@@ -50,6 +50,7 @@ export interface SessionTable {
   idp_sid: string | null;
   id_token: string;
   profile_id: string | null;
+  authenticated_at: number;
   created_at: number;
   expires_at: number;
 }

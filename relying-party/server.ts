@@ -3,6 +3,8 @@ import path from 'node:path';
 import { loadRelyingPartyConfig, type RelyingPartyConfig } from '../shared/config/relying-party.ts';
 import { connectDatabase, databaseTarget } from '../shared/db/connect.ts';
 import { migrateToLatest } from '../shared/db/migrate.ts';
+import { createMailTransport } from '../shared/mail/transport.ts';
+import { startMailWorker } from '../shared/mail/worker.ts';
 import { buildRelyingPartyApp } from './app.ts';
 import { createIdpClient } from './auth/idp-client.ts';
 import { createLogoutTokenVerifier } from './auth/logout-token.ts';
@@ -41,13 +43,24 @@ export async function startRelyingParty(options: StartRelyingPartyOptions = {}) 
     clientId: config.clientId,
     jwksUri: async () => new URL((await idp.configuration()).serverMetadata().jwks_uri!),
   });
+  let mailWorker: ReturnType<typeof startMailWorker> | undefined;
   const app = await buildRelyingPartyApp({
     config,
     db,
     idp,
     verifyLogoutToken,
+    mailQueued: () => mailWorker?.wake(),
     cookieSecret: await storedSecret(db, 'page_cookie_key'),
     logger: options.logger,
+  });
+  mailWorker = startMailWorker({
+    db,
+    // Without SMTP settings mail goes to the dev mailbox that `npm start` runs.
+    transport: createMailTransport(
+      config.mail.smtpUrl ?? `smtp://127.0.0.1:${config.mail.devMailbox.smtpPort}`,
+    ),
+    from: config.mail.from,
+    log: app.log,
   });
   const sweep = setInterval(
     () => sweepSessions(db).catch((error: unknown) => app.log.error({ err: error }, 'session sweep failed')),
@@ -63,6 +76,7 @@ export async function startRelyingParty(options: StartRelyingPartyOptions = {}) 
     async close() {
       clearInterval(sweep);
       await app.close();
+      await mailWorker?.stop();
       await db.destroy();
     },
   };

@@ -64,6 +64,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('idp_sid', 'text')
     .addColumn('id_token', 'text', (c) => c.notNull())
     .addColumn('profile_id', 'text')
+    // When the person last proved who they are at the IdP (the ID token's auth_time).
+    .addColumn('authenticated_at', 'bigint', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('expires_at', 'bigint', (c) => c.notNull())
     .execute();

@@ -4,12 +4,12 @@ import { z } from 'zod';
 import type { RelyingPartyConfig } from '../../shared/config/relying-party.ts';
 import { DomainError } from '../../shared/http/errors.ts';
 import type { RelyingPartyDatabase } from '../database.ts';
+import { SESSION_COOKIE } from './cookies.ts';
 import type { IdpClient } from './idp-client.ts';
 import { InvalidLogoutToken } from './logout-token.ts';
 import { createSession, endSession, endSessionsFor, findSession } from './sessions.ts';
 
 const FLOW_COOKIE = 'rp_auth_flow';
-export const SESSION_COOKIE = 'rp_session';
 
 const flowSchema = z.object({
   state: z.string(),
@@ -117,6 +117,7 @@ export async function authRoutes(app: FastifyInstance, { config, db, idp, verify
       subject: claims.sub,
       idpSid: typeof claims.sid === 'string' ? claims.sid : null,
       idToken: tokens.id_token!,
+      authenticatedAt: (claims.auth_time ?? claims.iat) * 1000,
       ttlMs: config.sessionSeconds * 1000,
     });
     reply.setCookie(SESSION_COOKIE, sessionId, { httpOnly: true, sameSite: 'lax', secure, path: '/' });

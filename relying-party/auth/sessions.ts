@@ -10,7 +10,7 @@ function hashSessionId(id: string): string {
 /** Server-side sessions: the cookie holds a random id, the store only its hash. */
 export async function createSession(
   db: RelyingPartyDatabase,
-  session: Identity & { idpSid: string | null; idToken: string; ttlMs: number },
+  session: Identity & { idpSid: string | null; idToken: string; authenticatedAt: number; ttlMs: number },
 ): Promise<string> {
   const id = randomBytes(32).toString('base64url');
   const now = Date.now();
@@ -23,6 +23,7 @@ export async function createSession(
       idp_sid: session.idpSid,
       id_token: session.idToken,
       profile_id: null,
+      authenticated_at: session.authenticatedAt,
       created_at: now,
       expires_at: now + session.ttlMs,
     })

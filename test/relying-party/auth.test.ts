@@ -43,16 +43,19 @@ describe('extranet sign-in through Passport', () => {
   async function signIn(site: Extranet, browser = new HttpSession()) {
     const { url } = await browser.follow(`${site.url}/auth/sign-in`);
     expect(url.pathname).toMatch(/^\/interaction\//);
-    const done = await browser.follow(`${url.origin}${url.pathname}/login`, {
-      form: { email: person.email, password: person.password },
-    });
+    // Stop at the extranet's front door: where it sends a visitor next is the linking suite's business.
+    const done = await browser.follow(
+      `${url.origin}${url.pathname}/login`,
+      { form: { email: person.email, password: person.password } },
+      (location) => location.href === `${site.url}/`,
+    );
     return { browser, ...done };
   }
 
   test('code + PKCE sign-in lands on the extranet with a server-side session', async () => {
     const { browser, url, response } = await signIn(extranet);
     expect(url.href).toBe(`${extranet.url}/`);
-    expect(await response.text()).toContain('You are signed in with your Passport');
+    expect(response.status).toBe(303);
     expect(browser.cookieNames).toContain('rp_session');
     const rows = await extranet.db.selectFrom('sessions').select(['subject', 'idp_sid']).execute();
     expect(rows.length).toBeGreaterThan(0);
