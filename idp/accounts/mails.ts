@@ -2,7 +2,8 @@ import { escapeHtml } from '../../shared/http/escape.ts';
 
 export type Mail = { to: string; subject: string; text: string; html: string };
 
-function paragraphs(
+/** Every Passport mail: a few plain paragraphs, an optional link, the same signature, text and HTML. */
+export function paragraphs(
   to: string,
   subject: string,
   lines: string[],
