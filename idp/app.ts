@@ -74,6 +74,8 @@ export async function buildIdpApp(deps: IdpAppDeps) {
       provider: deps.provider,
       db: deps.db,
       accounts: deps.accounts,
+      botCheck: deps.botCheck,
+      mailQueued: deps.mailQueued,
     });
     await pages.register(signUpRoutes, {
       provider: deps.provider,

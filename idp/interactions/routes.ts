@@ -4,18 +4,34 @@ import type { InteractionResults } from 'oidc-provider';
 import { DomainError, InvalidInput, SessionExpired } from '../../shared/http/errors.ts';
 import { parseForm } from '../../shared/http/form.ts';
 import { findAccountEmails } from '../accounts/repository.ts';
-import type { AccountService } from '../accounts/service.ts';
-import type { IdpDatabase } from '../database.ts';
 import { ACR_PASSWORD } from '../oidc/acr.ts';
+import type { PageDeps } from '../page-deps.ts';
+import { asksForBotCheck, botCheckAnswer, createSecretGuard, RetryLater } from '../throttling/guard.ts';
+import { createPasswordSignIn } from '../throttling/service.ts';
 import { grantConsent, SCOPE_DESCRIPTIONS } from './consent.ts';
 import { accountChoice, signInForm } from './forms.ts';
 import { forgetAccount, rememberAccount, rememberedAccountIds } from './remembered-accounts.ts';
 
-type Deps = { provider: Provider; db: IdpDatabase; accounts: AccountService };
+type Deps = Pick<PageDeps, 'provider' | 'db' | 'accounts' | 'botCheck' | 'mailQueued'>;
 type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 type UidParams = { Params: { uid: string } };
 
-export async function interactionRoutes(app: FastifyInstance, { provider, db, accounts }: Deps) {
+// The widget's answer rides along with the password once the guard asks for it.
+const guardedSignInForm = signInForm.extend({ altcha: botCheckAnswer });
+
+export async function interactionRoutes(app: FastifyInstance, deps: Deps) {
+  const { provider, db } = deps;
+  const passwordSignIn = createPasswordSignIn({
+    db,
+    accounts: deps.accounts,
+    guard: createSecretGuard({
+      db,
+      botCheck: deps.botCheck,
+      mailQueued: deps.mailQueued,
+      secret: 'password',
+    }),
+  });
+
   /** The interaction this browser is in; the uid in the path must be the one its cookie names. */
   async function currentInteraction(request: FastifyRequest<UidParams>, reply: FastifyReply) {
     let interaction: Interaction;
@@ -39,7 +55,7 @@ export async function interactionRoutes(app: FastifyInstance, { provider, db, ac
     request: FastifyRequest<UidParams>,
     reply: FastifyReply,
     interaction: Interaction,
-    form: { email?: string; error?: DomainError } = {},
+    form: { email?: string; error?: DomainError; botCheck?: boolean } = {},
   ) {
     const remembered = await findAccountEmails(db, rememberedAccountIds(request));
     const order = rememberedAccountIds(request);
@@ -58,6 +74,7 @@ export async function interactionRoutes(app: FastifyInstance, { provider, db, ac
       email: form.email ?? chosen?.email ?? stringParam(interaction.params.login_hint) ?? '',
       error: form.error?.message,
       fieldErrors,
+      botCheck: form.botCheck ?? false,
     });
   }
 
@@ -88,19 +105,37 @@ export async function interactionRoutes(app: FastifyInstance, { provider, db, ac
 
   app.post<UidParams>('/interaction/:uid/login', async (request, reply) => {
     const interaction = await currentInteraction(request, reply);
-    let form: ReturnType<typeof signInForm.parse>;
+    let form: ReturnType<typeof guardedSignInForm.parse>;
     try {
-      form = parseForm(signInForm, request.body);
+      form = parseForm(guardedSignInForm, request.body);
     } catch (error) {
       if (!(error instanceof InvalidInput)) throw error;
-      return showSignIn(request, reply, interaction, { email: submittedEmail(request.body), error });
+      return showSignIn(request, reply, interaction, {
+        email: submittedEmail(request.body),
+        error,
+        // A form that carried the bot check keeps it, so the next try is not refused for lack of it.
+        botCheck: (request.body as { altcha?: unknown } | undefined)?.altcha !== undefined,
+      });
     }
     let accountId: string;
     try {
-      accountId = await accounts.authenticate(form.email, form.password);
+      accountId = await passwordSignIn.signIn({
+        email: form.email,
+        password: form.password,
+        botCheck: form.altcha,
+        rememberedAccountIds: rememberedAccountIds(request),
+        address: request.ip,
+        userAgent: request.headers['user-agent'],
+        clientId: String(interaction.params.client_id),
+      });
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      return showSignIn(request, reply, interaction, { email: form.email, error });
+      if (error instanceof RetryLater) reply.header('retry-after', String(error.retryAfterSeconds));
+      return showSignIn(request, reply, interaction, {
+        email: form.email,
+        error,
+        botCheck: asksForBotCheck(error),
+      });
     }
     rememberAccount(request, reply, accountId);
     return finish(request, reply, {

@@ -1,0 +1,94 @@
+import { createHash } from 'node:crypto';
+import { InvalidCredentials } from '../../shared/http/errors.ts';
+import { emailKey } from '../accounts/normalize.ts';
+import { findCredentialsByEmailKey } from '../accounts/repository.ts';
+import type { AccountService } from '../accounts/service.ts';
+import { recordActivity } from '../activity/repository.ts';
+import type { IdpDatabase } from '../database.ts';
+import type { GuardedAttempt, SecretGuard } from './guard.ts';
+
+export type PasswordAttempt = {
+  email: string;
+  password: string;
+  /** What the form posted in its `altcha` field, if anything. */
+  botCheck?: string;
+  /** The accounts this browser signed in to before, as its signed device cookie lists them. */
+  rememberedAccountIds: readonly string[];
+  address: string;
+  userAgent?: string;
+  clientId?: string;
+};
+
+/** The usual wrong-password answer, knowing whether the next try must carry the bot check. */
+export class PasswordRejected extends InvalidCredentials {
+  readonly botCheckNext: boolean;
+
+  constructor(botCheckNext: boolean) {
+    super();
+    this.botCheckNext = botCheckNext;
+  }
+}
+
+/**
+ * Password sign-in behind the brute-force guard, with every verdict on a known
+ * account in its owner's activity. An unknown address goes through the same
+ * steps (it has no activity to write), so the answers cannot tell them apart.
+ */
+export function createPasswordSignIn(deps: {
+  db: IdpDatabase;
+  accounts: AccountService;
+  guard: SecretGuard;
+}) {
+  const { db, accounts, guard } = deps;
+
+  async function signIn(attempt: PasswordAttempt): Promise<string> {
+    const key = emailKey(attempt.email);
+    const account = await findCredentialsByEmailKey(db, key);
+    const guarded: GuardedAttempt = {
+      target: account ? { accountId: account.id } : { emailKey: key },
+      trustedDevice:
+        account && attempt.rememberedAccountIds.includes(account.id)
+          ? deviceTag(attempt.rememberedAccountIds)
+          : undefined,
+      address: attempt.address,
+      userAgent: attempt.userAgent,
+      botCheck: attempt.botCheck,
+    };
+    const tried = await guard.check(guarded);
+    const activity = {
+      kind: 'sign-in' as const,
+      clientId: attempt.clientId,
+      ip: attempt.address,
+      userAgent: attempt.userAgent,
+    };
+
+    let accountId: string;
+    try {
+      accountId = await accounts.authenticate(attempt.email, attempt.password);
+    } catch (error) {
+      if (!(error instanceof InvalidCredentials)) throw error;
+      if (account) await recordActivity(db, { ...activity, accountId: account.id, success: false });
+      const { botCheckNext } = await tried.failed();
+      throw new PasswordRejected(botCheckNext);
+    }
+    await tried.succeeded();
+    await recordActivity(db, { ...activity, accountId, success: true });
+    return accountId;
+  }
+
+  return { signIn };
+}
+
+export type PasswordSignIn = ReturnType<typeof createPasswordSignIn>;
+
+/**
+ * The device cookie carries no id of its own, only the signed list of accounts
+ * used on the browser; that list stays the same between the browser's tries
+ * and changes only when someone signs in or forgets an account there.
+ */
+function deviceTag(rememberedAccountIds: readonly string[]): string {
+  return createHash('sha256')
+    .update(JSON.stringify([...rememberedAccountIds].sort()))
+    .digest('base64url')
+    .slice(0, 22);
+}
