@@ -1,6 +1,16 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { IdpDatabase } from '../database.ts';
 
+/** The kinds revoked with their grant, as in oidc-provider's own adapter. */
+const GRANTABLE_KINDS = [
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'PreAuthorizedCode',
+];
+
 /**
  * One table holds every oidc-provider model (sessions, codes, tokens, grants,
  * interactions, registered clients), so any copy of the IdP can finish a flow
@@ -61,8 +71,13 @@ class KyselyAdapter implements Adapter {
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
-    // Every artifact of a grant goes, whatever its kind: codes, access and refresh tokens.
-    await this.#db.deleteFrom('oidc_models').where('grant_id', '=', grantId).execute();
+    // Only the grant's tokens and codes: an Interaction carries the grant id too,
+    // and must outlive it when a person switches accounts mid-sign-in.
+    await this.#db
+      .deleteFrom('oidc_models')
+      .where('grant_id', '=', grantId)
+      .where('kind', 'in', GRANTABLE_KINDS)
+      .execute();
   }
 
   async #findBy(column: 'id' | 'uid' | 'user_code', value: string): Promise<AdapterPayload | undefined> {

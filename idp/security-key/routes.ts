@@ -1,4 +1,432 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type Provider from 'oidc-provider';
+import { DomainError, InvalidInput, SessionExpired } from '../../shared/http/errors.ts';
+import { parseForm } from '../../shared/http/form.ts';
+import { currentSession, signedInRecently } from '../account-services/session.ts';
+import { ACR_STRONG } from '../oidc/acr.ts';
+import { SECURITY_KEY_PROMPT } from '../oidc/policy.ts';
 import type { PageDeps } from '../page-deps.ts';
+import { asksForBotCheck, RetryLater } from '../throttling/guard.ts';
+import { answersForm, keyForm, newKeyForm, SECURITY_KEY_QUESTIONS, setUpForm, setUpValues } from './forms.ts';
+import { type Attempt, createSecurityKeyService, type StepOwner } from './service.ts';
 
-export async function securityKeyRoutes(_app: FastifyInstance, _deps: PageDeps) {}
+type UidParams = { Params: { uid: string } };
+type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
+type NoticeQuery = { Querystring: { notice?: string } };
+
+/** A change begun in account services waits this long for its answers to be confirmed. */
+const ACCOUNT_STEP_TTL_MS = 30 * 60 * 1000;
+const ACCOUNT_PAGE = '/account/security-key';
+
+const NOTICES: Record<string, string> = {
+  'set-up': 'Your security key is set up. Enter it now to finish signing in.',
+  reset: 'Your security key was changed. Enter your new security key to continue.',
+};
+
+/**
+ * The security key: the step-up inside a sign-in interaction (set-up, answer
+ * confirmation, the key, and its reset through the three questions) and the
+ * account services page where the owner changes it.
+ */
+export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
+  const { provider } = deps;
+  const keys = createSecurityKeyService(deps);
+
+  /** The interaction of this browser, at the security key step, and whose account it is for. */
+  async function stepUp(request: FastifyRequest<UidParams>, reply: FastifyReply) {
+    let interaction: Interaction;
+    try {
+      interaction = await provider.interactionDetails(request.raw, reply.raw);
+    } catch {
+      throw new SessionExpired();
+    }
+    const accountId = interaction.session?.accountId;
+    if (
+      interaction.uid !== request.params.uid ||
+      interaction.prompt.name !== SECURITY_KEY_PROMPT ||
+      !accountId
+    ) {
+      throw new SessionExpired();
+    }
+    const base = `/interaction/${interaction.uid}/security-key`;
+    return {
+      interaction,
+      accountId,
+      base,
+      owner: `interaction:${interaction.uid}` as StepOwner,
+      // A half-done change lives no longer than the sign-in it belongs to.
+      expiresAt: interaction.exp * 1000,
+      attempt: attemptOf(request, String(interaction.params.client_id)),
+      pageFrame: {
+        cancelAction: `/interaction/${interaction.uid}/abort`,
+        signInUrl: `/interaction/${interaction.uid}/sign-in`,
+        fieldErrors: {} as Record<string, string>,
+      },
+    };
+  }
+
+  async function clientName(interaction: Interaction): Promise<string | undefined> {
+    const client = await provider.Client.find(String(interaction.params.client_id));
+    return client?.clientName ?? client?.clientId;
+  }
+
+  // The key page.
+
+  app.get<UidParams & NoticeQuery>('/interaction/:uid/security-key', async (request, reply) => {
+    const step = await stepUp(request, reply);
+    if (!(await keys.keyStatus(step.accountId))) return reply.redirect(`${step.base}/set-up`, 303);
+    return showKeyPage(reply, step, { notice: NOTICES[request.query.notice ?? ''] });
+  });
+
+  app.post<UidParams>('/interaction/:uid/security-key', async (request, reply) => {
+    const step = await stepUp(request, reply);
+    try {
+      const { key, altcha } = parseForm(keyForm, request.body);
+      await keys.verifyKey(step.accountId, key, { from: step.attempt, botCheck: altcha });
+    } catch (error) {
+      return showKeyPage(reply, step, refusal(reply, error, request.body));
+    }
+    const session = await provider.Session.find(step.interaction.session!.cookie);
+    if (session?.accountId !== step.accountId) throw new SessionExpired();
+    const returnTo = await provider.interactionResult(
+      request.raw,
+      reply.raw,
+      {
+        login: {
+          accountId: step.accountId,
+          acr: ACR_STRONG,
+          amr: ['pwd', 'pin'],
+          // auth_time stays the password's: max_age measures from the older of the two secrets.
+          ts: session.loginTs,
+          remember: !session.transient,
+        },
+      },
+      { mergeWithLastSubmission: true },
+    );
+    return reply.redirect(returnTo, 303);
+  });
+
+  async function showKeyPage(
+    reply: FastifyReply,
+    step: Awaited<ReturnType<typeof stepUp>>,
+    page: { notice?: string; error?: DomainError; botCheck?: boolean },
+  ) {
+    return reply.code(page.error?.status ?? 200).view('security-key', {
+      ...step.pageFrame,
+      ...errorView(page.error),
+      botCheck: page.botCheck ?? false,
+      action: step.base,
+      notice: page.notice,
+      clientName: await clientName(step.interaction),
+      email: await keys.emailOf(step.accountId),
+      resetUrl: `${step.base}/reset`,
+    });
+  }
+
+  // Set-up and confirmation, for an account without a key.
+
+  app.get<UidParams>('/interaction/:uid/security-key/set-up', async (request, reply) => {
+    const step = await stepUp(request, reply);
+    if (await keys.keyStatus(step.accountId)) return reply.redirect(step.base, 303);
+    return reply.view('security-key-set-up', {
+      ...step.pageFrame,
+      ...setUpPage(await clientName(step.interaction)),
+      action: `${step.base}/set-up`,
+      values: {},
+    });
+  });
+
+  app.post<UidParams>('/interaction/:uid/security-key/set-up', async (request, reply) => {
+    const step = await stepUp(request, reply);
+    if (await keys.keyStatus(step.accountId)) return reply.redirect(step.base, 303);
+    try {
+      const choice = parseForm(setUpForm, request.body);
+      await keys.proposeSetUp(step.owner, step.accountId, choice, step.expiresAt);
+    } catch (error) {
+      return reply.code(statusOf(error)).view('security-key-set-up', {
+        ...step.pageFrame,
+        ...setUpPage(await clientName(step.interaction)),
+        ...errorView(shown(error)),
+        action: `${step.base}/set-up`,
+        values: setUpValues(request.body),
+      });
+    }
+    return reply.redirect(`${step.base}/confirm`, 303);
+  });
+
+  app.get<UidParams>('/interaction/:uid/security-key/confirm', async (request, reply) => {
+    const step = await stepUp(request, reply);
+    const questions = await keys.questionsToConfirm(step.owner, step.accountId);
+    if (!questions) return reply.redirect(`${step.base}/set-up`, 303);
+    return reply.view('security-key-answers', {
+      ...step.pageFrame,
+      ...confirmPage(questions),
+      action: `${step.base}/confirm`,
+      restartUrl: `${step.base}/set-up`,
+    });
+  });
+
+  app.post<UidParams>('/interaction/:uid/security-key/confirm', async (request, reply) => {
+    const step = await stepUp(request, reply);
+    // A key set meanwhile (in another tab) is changed in account services, not here.
+    if (await keys.keyStatus(step.accountId)) return reply.redirect(step.base, 303);
+    try {
+      const { answers } = parseForm(answersForm, request.body);
+      await keys.confirmSetUp(step.owner, step.accountId, answers, step.attempt);
+    } catch (error) {
+      const questions = await keys.questionsToConfirm(step.owner, step.accountId);
+      // Without a pending set-up (too many mistakes, or expired) the person chooses again.
+      if (!questions) {
+        return reply.code(statusOf(error)).view('security-key-set-up', {
+          ...step.pageFrame,
+          ...setUpPage(await clientName(step.interaction)),
+          ...errorView(shown(error)),
+          action: `${step.base}/set-up`,
+          values: {},
+        });
+      }
+      return reply.code(statusOf(error)).view('security-key-answers', {
+        ...step.pageFrame,
+        ...confirmPage(questions),
+        ...errorView(shown(error)),
+        action: `${step.base}/confirm`,
+        restartUrl: `${step.base}/set-up`,
+      });
+    }
+    return reply.redirect(`${step.base}?notice=set-up`, 303);
+  });
+
+  // "Reset your security key": the three answers, then a new key.
+
+  app.get<UidParams>('/interaction/:uid/security-key/reset', async (request, reply) => {
+    const step = await stepUp(request, reply);
+    const status = await keys.keyStatus(step.accountId);
+    if (!status) return reply.redirect(`${step.base}/set-up`, 303);
+    return reply.view('security-key-answers', {
+      ...step.pageFrame,
+      ...resetPage(status.questions),
+      action: `${step.base}/reset`,
+    });
+  });
+
+  app.post<UidParams>('/interaction/:uid/security-key/reset', async (request, reply) => {
+    const step = await stepUp(request, reply);
+    const status = await keys.keyStatus(step.accountId);
+    if (!status) return reply.redirect(`${step.base}/set-up`, 303);
+    try {
+      const { answers, altcha } = parseForm(answersForm, request.body);
+      const attempt = { from: step.attempt, botCheck: altcha };
+      await keys.proveAnswers(step.owner, step.accountId, answers, attempt, step.expiresAt);
+    } catch (error) {
+      const refused = refusal(reply, error, request.body);
+      return reply.code(refused.error.status).view('security-key-answers', {
+        ...step.pageFrame,
+        ...resetPage(status.questions),
+        ...errorView(refused.error),
+        botCheck: refused.botCheck,
+        action: `${step.base}/reset`,
+      });
+    }
+    return reply.redirect(`${step.base}/reset/new-key`, 303);
+  });
+
+  app.get<UidParams>('/interaction/:uid/security-key/reset/new-key', async (request, reply) => {
+    const step = await stepUp(request, reply);
+    if (!(await keys.resetProved(step.owner, step.accountId))) {
+      return reply.redirect(`${step.base}/reset`, 303);
+    }
+    return reply.view('security-key-set-up', {
+      ...step.pageFrame,
+      ...newKeyPage(),
+      action: `${step.base}/reset/new-key`,
+      values: {},
+    });
+  });
+
+  app.post<UidParams>('/interaction/:uid/security-key/reset/new-key', async (request, reply) => {
+    const step = await stepUp(request, reply);
+    if (!(await keys.resetProved(step.owner, step.accountId))) {
+      return reply.redirect(`${step.base}/reset`, 303);
+    }
+    try {
+      const key = parseForm(newKeyForm, request.body);
+      await keys.resetKey(step.owner, step.accountId, key, step.attempt);
+    } catch (error) {
+      return reply.code(statusOf(error)).view('security-key-set-up', {
+        ...step.pageFrame,
+        ...newKeyPage(),
+        ...errorView(shown(error)),
+        action: `${step.base}/reset/new-key`,
+        values: {},
+      });
+    }
+    return reply.redirect(`${step.base}?notice=reset`, 303);
+  });
+
+  // Account services: the owner changes the key and its questions.
+
+  /** The signed-in owner, or where to send a browser that is not signed in recently enough. */
+  async function accountOwner(request: FastifyRequest, reply: FastifyReply) {
+    const session = await currentSession(provider, request, reply);
+    if (!session) return { detour: '/account' };
+    if (!signedInRecently(session)) return { detour: `/account/confirm?return=${ACCOUNT_PAGE}` };
+    return {
+      accountId: session.accountId,
+      owner: `session:${session.uid}` as StepOwner,
+      attempt: attemptOf(request, null),
+    };
+  }
+
+  app.get(ACCOUNT_PAGE, async (request, reply) => {
+    const signedIn = await accountOwner(request, reply);
+    if (signedIn.detour !== undefined) return reply.redirect(signedIn.detour, 303);
+    return reply.view('security-key-set-up', {
+      ...accountSetUpPage(await keys.keyStatus(signedIn.accountId)),
+      fieldErrors: {},
+      values: {},
+    });
+  });
+
+  app.post(ACCOUNT_PAGE, async (request, reply) => {
+    const signedIn = await accountOwner(request, reply);
+    if (signedIn.detour !== undefined) return reply.redirect(signedIn.detour, 303);
+    try {
+      const choice = parseForm(setUpForm, request.body);
+      await keys.proposeSetUp(signedIn.owner, signedIn.accountId, choice, Date.now() + ACCOUNT_STEP_TTL_MS);
+    } catch (error) {
+      return reply.code(statusOf(error)).view('security-key-set-up', {
+        ...accountSetUpPage(await keys.keyStatus(signedIn.accountId)),
+        ...errorView(shown(error)),
+        values: setUpValues(request.body),
+      });
+    }
+    return reply.redirect(`${ACCOUNT_PAGE}/confirm`, 303);
+  });
+
+  app.get(`${ACCOUNT_PAGE}/confirm`, async (request, reply) => {
+    const signedIn = await accountOwner(request, reply);
+    if (signedIn.detour !== undefined) return reply.redirect(signedIn.detour, 303);
+    const questions = await keys.questionsToConfirm(signedIn.owner, signedIn.accountId);
+    if (!questions) return reply.redirect(ACCOUNT_PAGE, 303);
+    return reply.view('security-key-answers', {
+      ...confirmPage(questions),
+      action: `${ACCOUNT_PAGE}/confirm`,
+      restartUrl: ACCOUNT_PAGE,
+      backUrl: '/account',
+      fieldErrors: {},
+    });
+  });
+
+  app.post(`${ACCOUNT_PAGE}/confirm`, async (request, reply) => {
+    const signedIn = await accountOwner(request, reply);
+    if (signedIn.detour !== undefined) return reply.redirect(signedIn.detour, 303);
+    try {
+      const { answers } = parseForm(answersForm, request.body);
+      await keys.confirmSetUp(signedIn.owner, signedIn.accountId, answers, signedIn.attempt);
+    } catch (error) {
+      const questions = await keys.questionsToConfirm(signedIn.owner, signedIn.accountId);
+      if (!questions) {
+        return reply.code(statusOf(error)).view('security-key-set-up', {
+          ...accountSetUpPage(await keys.keyStatus(signedIn.accountId)),
+          ...errorView(shown(error)),
+          values: {},
+        });
+      }
+      return reply.code(statusOf(error)).view('security-key-answers', {
+        ...confirmPage(questions),
+        ...errorView(shown(error)),
+        action: `${ACCOUNT_PAGE}/confirm`,
+        restartUrl: ACCOUNT_PAGE,
+        backUrl: '/account',
+      });
+    }
+    return reply.view('security-key-saved', {});
+  });
+}
+
+function attemptOf(request: FastifyRequest, clientId: string | null): Attempt {
+  return { clientId, ip: request.ip, userAgent: request.headers['user-agent'] ?? null };
+}
+
+/** Domain errors are shown on the form; anything else is the error handler's. */
+function shown(error: unknown): DomainError {
+  if (error instanceof DomainError) return error;
+  throw error;
+}
+
+/**
+ * A refused try at a guarded form (the key, the reset answers): the error to
+ * show, whether the form must carry the bot check, and how long to wait.
+ */
+function refusal(reply: FastifyReply, error: unknown, body: unknown) {
+  const refused = shown(error);
+  if (refused instanceof RetryLater) reply.header('retry-after', String(refused.retryAfterSeconds));
+  return {
+    error: refused,
+    // A form that carried the bot check keeps it, so the next try is not refused for lack of it.
+    botCheck: asksForBotCheck(refused) || (body as { altcha?: unknown } | undefined)?.altcha !== undefined,
+  };
+}
+
+function statusOf(error: unknown): number {
+  return shown(error).status;
+}
+
+function errorView(error?: DomainError) {
+  if (!error) return { fieldErrors: {} };
+  const fieldErrors =
+    error instanceof InvalidInput || 'fieldErrors' in error
+      ? ((error as { fieldErrors: Record<string, string> }).fieldErrors ?? {})
+      : {};
+  return { error: error.message, fieldErrors };
+}
+
+function setUpPage(clientName: string | undefined) {
+  return {
+    title: 'Set up your security key',
+    lead: `${clientName ?? 'This site'} asks for a stronger sign-in: a security key, which you will enter after your password. Choose the key and three questions that let you reset it if you forget it.`,
+    questions: SECURITY_KEY_QUESTIONS,
+  };
+}
+
+function accountSetUpPage(status: { setAt: number | null } | undefined) {
+  return {
+    title: status ? 'Change your security key' : 'Set up your security key',
+    lead: status
+      ? `Your security key was set on ${formatDay(status.setAt)}. A new key and questions replace it and its questions.`
+      : 'Sites that ask for a stronger sign-in ask for a security key after your password. Choose the key and three questions that let you reset it if you forget it.',
+    questions: SECURITY_KEY_QUESTIONS,
+    action: ACCOUNT_PAGE,
+    backUrl: '/account',
+  };
+}
+
+function confirmPage(questions: string[]) {
+  return {
+    title: 'Confirm your answers',
+    lead: 'To be sure you typed them as you meant, answer your three questions again.',
+    questions,
+  };
+}
+
+function resetPage(questions: string[]) {
+  return {
+    title: 'Reset your security key',
+    lead: 'Answer the three questions you chose with your security key. Then you can choose a new key.',
+    questions,
+  };
+}
+
+function newKeyPage() {
+  return {
+    title: 'Choose a new security key',
+    lead: 'Your answers are right. Choose a new security key; your questions stay the same.',
+    questions: undefined,
+  };
+}
+
+function formatDay(at: number | null): string {
+  return at
+    ? new Date(at).toLocaleDateString('en-GB', { dateStyle: 'long', timeZone: 'UTC' })
+    : 'an earlier date';
+}

@@ -69,15 +69,20 @@ describe.each(STORES)('IdP storage on %s', (store) => {
     expect(await adapter.find('code-1')).toBeUndefined();
   });
 
-  test('revokeByGrantId removes every kind of artifact of that grant and nothing else', async () => {
+  test("revokeByGrantId removes that grant's tokens and codes, and nothing else", async () => {
     const factory = createAdapterFactory(db);
     await factory('AccessToken').upsert('at-1', { grantId: 'g-3' }, 60);
     await factory('RefreshToken').upsert('rt-1', { grantId: 'g-3' }, 60);
+    await factory('AuthorizationCode').upsert('code-3', { grantId: 'g-3' }, 60);
     await factory('RefreshToken').upsert('rt-2', { grantId: 'g-4' }, 60);
+    await factory('Interaction').upsert('int-3', { grantId: 'g-3' }, 60);
     await factory('AccessToken').revokeByGrantId('g-3');
     expect(await factory('AccessToken').find('at-1')).toBeUndefined();
     expect(await factory('RefreshToken').find('rt-1')).toBeUndefined();
+    expect(await factory('AuthorizationCode').find('code-3')).toBeUndefined();
     expect(await factory('RefreshToken').find('rt-2')).toBeDefined();
+    // An interaction in progress survives the grant of the session it replaces.
+    expect(await factory('Interaction').find('int-3')).toBeDefined();
   });
 
   test('expired artifacts are never returned and the sweep deletes them', async () => {

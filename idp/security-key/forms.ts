@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { textField } from '../../shared/http/form.ts';
+import { SECRET_QUESTIONS } from '../accounts/secret-questions.ts';
+import { botCheckAnswer } from '../throttling/guard.ts';
+
+export const SECURITY_KEY_MIN_LENGTH = 8;
+export const SECURITY_KEY_MAX_LENGTH = 256;
+export const ANSWER_MAX_LENGTH = 100;
+
+/** The list the three security key questions are chosen from. */
+export const SECURITY_KEY_QUESTIONS = SECRET_QUESTIONS;
+
+// A key is case-sensitive and kept exactly as typed, like a password.
+const keyField = (label: string) => textField(label, { max: SECURITY_KEY_MAX_LENGTH, trim: false });
+const answerField = (label: string) => textField(label, { max: ANSWER_MAX_LENGTH, min: 3 });
+const questionField = (label: string) =>
+  textField(label, { max: 100 }).refine(
+    (question) => SECURITY_KEY_QUESTIONS.includes(question),
+    'Choose a question from the list.',
+  );
+
+const newKey = z.object({ key: keyField('Security key'), key2: keyField('Retype security key') });
+
+function checkNewKey(form: { key: string; key2: string }, context: z.core.$RefinementCtx) {
+  if ([...form.key].length < SECURITY_KEY_MIN_LENGTH) {
+    context.addIssue({
+      code: 'custom',
+      path: ['key'],
+      message: `Use at least ${SECURITY_KEY_MIN_LENGTH} characters.`,
+    });
+  }
+  if (form.key2 !== form.key) {
+    context.addIssue({ code: 'custom', path: ['key2'], message: 'The security keys do not match.' });
+  }
+}
+
+/** Choosing a key and its three questions (set-up, and changing them in account services). */
+export const setUpForm = newKey
+  .extend({
+    question1: questionField('Question 1'),
+    question2: questionField('Question 2'),
+    question3: questionField('Question 3'),
+    answer1: answerField('Answer 1'),
+    answer2: answerField('Answer 2'),
+    answer3: answerField('Answer 3'),
+  })
+  .superRefine((form, context) => {
+    checkNewKey(form, context);
+    if (form.question2 === form.question1) {
+      context.addIssue({ code: 'custom', path: ['question2'], message: 'Choose three different questions.' });
+    }
+    if (form.question3 === form.question1 || form.question3 === form.question2) {
+      context.addIssue({ code: 'custom', path: ['question3'], message: 'Choose three different questions.' });
+    }
+  })
+  .transform((form) => ({
+    key: form.key,
+    questions: [form.question1, form.question2, form.question3],
+    answers: [form.answer1, form.answer2, form.answer3],
+  }));
+
+export type SetUpChoice = z.infer<typeof setUpForm>;
+
+/** A new key after a reset: the questions stay. */
+export const newKeyForm = newKey.superRefine(checkNewKey).transform((form) => form.key);
+
+// The guarded forms carry the bot check's answer once the guard asks for it.
+export const keyForm = z.object({ key: keyField('Security key'), altcha: botCheckAnswer });
+
+// Answering is lenient about length (the answers were checked when chosen);
+// only the upper bound protects the hashing.
+const givenAnswer = (label: string) => textField(label, { max: ANSWER_MAX_LENGTH });
+
+export const answersForm = z
+  .object({
+    answer1: givenAnswer('Answer 1'),
+    answer2: givenAnswer('Answer 2'),
+    answer3: givenAnswer('Answer 3'),
+    altcha: botCheckAnswer,
+  })
+  .transform((form) => ({ answers: [form.answer1, form.answer2, form.answer3], altcha: form.altcha }));
+
+/** The form fields of a set-up, to show back after a mistake; never the key itself. */
+export function setUpValues(body: unknown): Record<string, string> {
+  const fields = (body ?? {}) as Record<string, unknown>;
+  const values: Record<string, string> = {};
+  for (const name of ['question1', 'question2', 'question3', 'answer1', 'answer2', 'answer3']) {
+    const value = fields[name];
+    if (typeof value === 'string') values[name] = value.slice(0, ANSWER_MAX_LENGTH);
+  }
+  return values;
+}

@@ -1,0 +1,302 @@
+import { DomainError, InvalidInput, SessionExpired } from '../../shared/http/errors.ts';
+import { enqueueMail } from '../../shared/mail/outbox.ts';
+import type { BotCheck } from '../../shared/security/botcheck.ts';
+import { hashSecret, verifySecret } from '../../shared/security/hashing.ts';
+import { normalizeAnswer } from '../accounts/normalize.ts';
+import { type ActivityEntry, recordActivity } from '../activity/repository.ts';
+import type { IdpDatabase } from '../database.ts';
+import { createSecretGuard, type GuardedAttempt } from '../throttling/guard.ts';
+import type { SetUpChoice } from './forms.ts';
+import { securityKeyResetMail, securityKeySetMail } from './mails.ts';
+import {
+  attachSecurityKey,
+  deletePendingStep,
+  findPendingStep,
+  findSecurityKeyAccount,
+  replaceSecurityKeyHash,
+  type SecurityKeyAccount,
+  savePendingStep,
+} from './repository.ts';
+
+/** Who and where a try came from, for the activity the owner sees. */
+export type Attempt = Pick<ActivityEntry, 'clientId' | 'ip' | 'userAgent'>;
+
+/** A try at a guarded secret: where it came from, and what the form posted for the bot check. */
+export type GuardedTry = { from: Attempt; botCheck?: string };
+
+/**
+ * What a half-done change belongs to: one sign-in interaction, or one signed-in
+ * session in account services. A change begun in one never finishes in another.
+ */
+export type StepOwner = `interaction:${string}` | `session:${string}`;
+
+/** A set-up whose answers are mistyped this often is dropped: the person chooses again. */
+const CONFIRMATION_TRIES = 3;
+
+type PendingSetUp = {
+  keyHash: string;
+  questions: string[];
+  answerHashes: string[];
+  wrongConfirmations: number;
+};
+
+/** Thrown for a wrong key or wrong answers; names the fields to mark. */
+export class WrongSecret extends DomainError {
+  override name = 'WrongSecret';
+  readonly fieldErrors: Record<string, string>;
+  /** Whether the form must show the bot check for the next try (see asksForBotCheck). */
+  readonly botCheckNext: boolean;
+  constructor(title: string, message: string, fieldErrors: Record<string, string>, botCheckNext = false) {
+    super(401, title, message);
+    this.fieldErrors = fieldErrors;
+    this.botCheckNext = botCheckNext;
+  }
+}
+
+/** The step a form belongs to is gone (expired, finished elsewhere, or never begun). */
+export class StepMissing extends DomainError {
+  override name = 'StepMissing';
+  constructor() {
+    super(409, 'Please start again', 'This step has expired or was already finished. Please start again.');
+  }
+}
+
+export function createSecurityKeyService(deps: {
+  db: IdpDatabase;
+  botCheck: BotCheck;
+  mailQueued: () => void;
+}) {
+  const { db } = deps;
+  const keyGuard = createSecretGuard({ ...deps, secret: 'security-key' });
+  const answersGuard = createSecretGuard({ ...deps, secret: 'security-key-answers' });
+
+  async function account(accountId: string): Promise<SecurityKeyAccount> {
+    const found = await findSecurityKeyAccount(db, accountId);
+    if (!found) throw new SessionExpired();
+    return found;
+  }
+
+  async function emailOf(accountId: string): Promise<string> {
+    return (await account(accountId)).email;
+  }
+
+  /** Whether the account has a key, and which questions guard it. */
+  async function keyStatus(accountId: string) {
+    const { key } = await account(accountId);
+    return key ? { questions: key.questions, setAt: key.setAt } : undefined;
+  }
+
+  /**
+   * The first half of a set-up: the key and answers are hashed at once and kept
+   * with the owner of the step, not on the account, until the answers are
+   * confirmed; nothing plain is kept anywhere.
+   */
+  async function proposeSetUp(
+    owner: StepOwner,
+    accountId: string,
+    choice: SetUpChoice,
+    expiresAt: number,
+  ): Promise<void> {
+    const { passwordHash } = await account(accountId);
+    await refuseThePassword(passwordHash, choice.key);
+    const [keyHash, ...answerHashes] = await Promise.all([
+      hashSecret(choice.key),
+      ...choice.answers.map((answer) => hashSecret(normalizeAnswer(answer))),
+    ]);
+    const pending: PendingSetUp = {
+      keyHash: keyHash!,
+      questions: choice.questions,
+      answerHashes,
+      wrongConfirmations: 0,
+    };
+    await savePendingStep(db, stepId('set-up', owner), accountId, pending, expiresAt);
+  }
+
+  async function pendingSetUp(owner: StepOwner, accountId: string) {
+    const step = await findPendingStep(db, stepId('set-up', owner), accountId);
+    return step && { setUp: step.payload as PendingSetUp, expiresAt: step.expiresAt };
+  }
+
+  /** The questions of a set-up waiting for its answers to be confirmed. */
+  async function questionsToConfirm(owner: StepOwner, accountId: string): Promise<string[] | undefined> {
+    return (await pendingSetUp(owner, accountId))?.setUp.questions;
+  }
+
+  /** The second half: the answers typed again must all match before the key is the account's. */
+  async function confirmSetUp(
+    owner: StepOwner,
+    accountId: string,
+    answers: string[],
+    attempt: Attempt,
+  ): Promise<void> {
+    const pending = await pendingSetUp(owner, accountId);
+    if (!pending) throw new StepMissing();
+    const { setUp } = pending;
+    if (!(await answersMatch(setUp.answerHashes, answers))) {
+      const wrong = setUp.wrongConfirmations + 1;
+      if (wrong >= CONFIRMATION_TRIES) {
+        await deletePendingStep(db, stepId('set-up', owner));
+        throw new WrongSecret(
+          'The answers do not match',
+          'The answers did not match the ones you chose, several times. Nothing was saved: choose your security key and questions again.',
+          {},
+        );
+      }
+      await savePendingStep(
+        db,
+        stepId('set-up', owner),
+        accountId,
+        { ...setUp, wrongConfirmations: wrong },
+        pending.expiresAt,
+      );
+      throw new WrongSecret(
+        'The answers do not match',
+        'The answers do not match the ones you chose a moment ago. Type them again.',
+        answerErrors('This answer does not match the one you chose.'),
+      );
+    }
+    const now = Date.now();
+    const { email, key: previous } = await account(accountId);
+    await db.transaction().execute(async (tx) => {
+      // Of two confirmations sent at once only one attaches the key.
+      if (!(await deletePendingStep(tx, stepId('set-up', owner)))) throw new StepMissing();
+      await attachSecurityKey(tx, accountId, setUp, now);
+      await recordActivity(
+        tx,
+        {
+          accountId,
+          kind: 'security-key-change',
+          success: true,
+          detail: previous ? 'changed' : 'set up',
+          ...attempt,
+        },
+        now,
+      );
+      await enqueueMail(tx, securityKeySetMail(email, Boolean(previous)));
+    });
+    deps.mailQueued();
+  }
+
+  /**
+   * The key itself, behind the brute-force guard: past a few wrong keys each
+   * further try waits longer and needs the bot check, and the owner is mailed.
+   */
+  async function verifyKey(accountId: string, key: string, attempt: GuardedTry): Promise<void> {
+    const found = await account(accountId);
+    if (!found.key) throw new StepMissing();
+    const tried = await keyGuard.check(guarded(accountId, attempt));
+    if (!(await verifySecret(found.key.keyHash, key))) {
+      await recordActivity(db, { accountId, kind: 'security-key', success: false, ...attempt.from });
+      const { botCheckNext } = await tried.failed();
+      throw new WrongSecret(
+        'Wrong security key',
+        'The security key is incorrect.',
+        { key: 'The security key is incorrect.' },
+        botCheckNext,
+      );
+    }
+    await tried.succeeded();
+    await recordActivity(db, { accountId, kind: 'security-key', success: true, ...attempt.from });
+  }
+
+  /** The first step of a reset: the three answers, guarded like the key. */
+  async function proveAnswers(
+    owner: StepOwner,
+    accountId: string,
+    answers: string[],
+    attempt: GuardedTry,
+    expiresAt: number,
+  ): Promise<void> {
+    const found = await account(accountId);
+    if (!found.key) throw new StepMissing();
+    const tried = await answersGuard.check(guarded(accountId, attempt));
+    if (!(await answersMatch(found.key.answerHashes, answers))) {
+      await recordActivity(db, {
+        accountId,
+        kind: 'security-key-change',
+        success: false,
+        detail: 'wrong answers to the security key questions',
+        ...attempt.from,
+      });
+      const { botCheckNext } = await tried.failed();
+      throw new WrongSecret(
+        'Wrong answers',
+        'At least one answer is incorrect.',
+        answerErrors('Check this answer.'),
+        botCheckNext,
+      );
+    }
+    await tried.succeeded();
+    await savePendingStep(db, stepId('reset', owner), accountId, { answersProvedAt: Date.now() }, expiresAt);
+  }
+
+  async function resetProved(owner: StepOwner, accountId: string): Promise<boolean> {
+    return (await findPendingStep(db, stepId('reset', owner), accountId)) !== undefined;
+  }
+
+  /** The second step of a reset: a new key; the questions and answers stay. */
+  async function resetKey(owner: StepOwner, accountId: string, key: string, attempt: Attempt): Promise<void> {
+    if (!(await resetProved(owner, accountId))) throw new StepMissing();
+    const { email, passwordHash } = await account(accountId);
+    await refuseThePassword(passwordHash, key);
+    const keyHash = await hashSecret(key);
+    const now = Date.now();
+    await db.transaction().execute(async (tx) => {
+      if (!(await deletePendingStep(tx, stepId('reset', owner)))) throw new StepMissing();
+      await replaceSecurityKeyHash(tx, accountId, keyHash, now);
+      await recordActivity(
+        tx,
+        { accountId, kind: 'security-key-change', success: true, detail: 'reset', ...attempt },
+        now,
+      );
+      await enqueueMail(tx, securityKeyResetMail(email));
+    });
+    deps.mailQueued();
+  }
+
+  return {
+    emailOf,
+    keyStatus,
+    proposeSetUp,
+    questionsToConfirm,
+    confirmSetUp,
+    verifyKey,
+    proveAnswers,
+    resetProved,
+    resetKey,
+  };
+}
+
+export type SecurityKeyService = ReturnType<typeof createSecurityKeyService>;
+
+async function refuseThePassword(passwordHash: string, key: string): Promise<void> {
+  if (await verifySecret(passwordHash, key)) {
+    throw new InvalidInput({ key: 'Your security key must be different from your password.' });
+  }
+}
+
+/** Every answer is checked, right or wrong, so the time taken does not tell which one was wrong. */
+async function answersMatch(hashes: string[], answers: string[]): Promise<boolean> {
+  const results = await Promise.all(
+    hashes.map((hash, index) => verifySecret(hash, normalizeAnswer(answers[index] ?? ''))),
+  );
+  return results.length === 3 && results.every(Boolean);
+}
+
+function answerErrors(message: string): Record<string, string> {
+  return { answer1: message, answer2: message, answer3: message };
+}
+
+function stepId(step: 'set-up' | 'reset', owner: StepOwner): string {
+  return `${step}:${owner}`;
+}
+
+/** A second factor: no browser is trusted, since a fresh password sign-in would make any browser so. */
+function guarded(accountId: string, attempt: GuardedTry): GuardedAttempt {
+  return {
+    target: { accountId },
+    address: attempt.from.ip ?? '',
+    userAgent: attempt.from.userAgent ?? undefined,
+    botCheck: attempt.botCheck,
+  };
+}
