@@ -12,6 +12,7 @@ import { NotFound } from '../shared/http/errors.ts';
 import { parseUrlEncoded } from '../shared/http/form.ts';
 import { securityHeaders } from '../shared/http/security-headers.ts';
 import type { BotCheck } from '../shared/security/botcheck.ts';
+import { signedInLocals } from './account-services/layout-locals.ts';
 import { accountServicesRoutes } from './account-services/routes.ts';
 import type { AccountService } from './accounts/service.ts';
 import type { IdpDatabase } from './database.ts';
@@ -68,6 +69,8 @@ export async function buildIdpApp(deps: IdpAppDeps) {
     // Our pages take web forms and nothing else: JSON or text gets a 415.
     pages.removeAllContentTypeParsers();
     await pages.register(formbody, { bodyLimit: 64 * 1024, parser: parseUrlEncoded });
+    // One session read per page, so every IdP page can link account services when signed in.
+    pages.addHook('preHandler', signedInLocals(deps.provider, deps.db));
     await pages.register(botCheckRoutes, { botCheck: deps.botCheck });
     await pages.register(homeRoutes);
     await pages.register(interactionRoutes, {

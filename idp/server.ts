@@ -6,6 +6,7 @@ import { migrateToLatest } from '../shared/db/migrate.ts';
 import { createMailTransport } from '../shared/mail/transport.ts';
 import { startMailWorker } from '../shared/mail/worker.ts';
 import { createBotCheck } from '../shared/security/botcheck.ts';
+import { ACCOUNT_CLIENT_ID, accountClientMetadata } from './account-services/sign-in.ts';
 import { createAccountService } from './accounts/service.ts';
 import { buildIdpApp } from './app.ts';
 import type { IdpTables } from './database.ts';
@@ -35,7 +36,11 @@ export type StartIdpOptions = {
 /** Starts a complete IdP: store, migrations, keys, provider, pages, mail worker and sweeps. */
 export async function startIdp(options: StartIdpOptions = {}) {
   const config = loadIdpConfig(options.env ?? process.env);
-  const clients = [...(await loadStaticClients(config.clientsFile)), ...(options.clients ?? [])];
+  const configured = [...(await loadStaticClients(config.clientsFile)), ...(options.clients ?? [])];
+  // Account pages sign people in as the IdP's own first-party client.
+  const clients = configured.some((client) => client.client_id === ACCOUNT_CLIENT_ID)
+    ? configured
+    : [...configured, accountClientMetadata(config.issuer)];
   const db = idpDatabase(config);
   await migrateToLatest(db, IDP_MIGRATIONS);
 

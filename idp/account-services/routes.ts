@@ -1,4 +1,484 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, InvalidInput } from '../../shared/http/errors.ts';
+import { parseForm } from '../../shared/http/form.ts';
+import { COUNTRIES } from '../accounts/countries.ts';
+import { OWN_QUESTION, SECRET_QUESTIONS } from '../accounts/secret-questions.ts';
+import { accountChoice } from '../interactions/forms.ts';
+import { forgetAccount, rememberedAccountIds } from '../interactions/remembered-accounts.ts';
 import type { PageDeps } from '../page-deps.ts';
+import { activityLine } from './activity-view.ts';
+import {
+  alternateEmailForm,
+  confirmPasswordForm,
+  emailChangeForm,
+  mailingAddressForm,
+  passwordChangeForm,
+  personalDataForm,
+  secretQuestionForm,
+} from './forms.ts';
+import type { AccountSettings } from './repository.ts';
+import { type Actor, createAccountSettings } from './service.ts';
+import { currentSession, signedInRecently } from './session.ts';
+import {
+  ACCOUNT_CLIENT_ID,
+  AccountSignInFailed,
+  accountReturnPath,
+  finishAccountSignIn,
+  refreshLoginTime,
+  startAccountSignIn,
+} from './sign-in.ts';
 
-export async function accountServicesRoutes(_app: FastifyInstance, _deps: PageDeps) {}
+type SignedInSession = NonNullable<Awaited<ReturnType<typeof currentSession>>>;
+type Visit = { session: SignedInSession; account: AccountSettings; actor: Actor };
+type Body = Record<string, unknown>;
+// A wildcard, not :token, so an over-long token still reaches us and gets a clear answer.
+type TokenRoute = { Params: { '*': string } };
+
+/** What the overview says after a change (PRG: the change redirects here). */
+const DONE: Record<string, string> = {
+  password: 'Your password was changed. You were signed out everywhere else.',
+  address: 'Your mailing address was saved.',
+  personal: 'Your name and personal data were saved.',
+  'secret-question': 'Your secret question and answer were changed.',
+  'alternate-email-removed': 'Your alternate e-mail address was removed.',
+};
+
+export class CrossSiteForm extends DomainError {
+  override name = 'CrossSiteForm';
+  constructor() {
+    super(
+      403,
+      'Request refused',
+      'This form was sent from another site, so nothing was changed. Open the page on Passport and try again.',
+    );
+  }
+}
+
+/**
+ * The signed-in person's own pages. They read the IdP's session; without one
+ * they send the browser through a normal sign-in as the IdP's own client.
+ */
+export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps) {
+  const { provider, config } = deps;
+  const { issuer } = config;
+  const service = createAccountSettings({
+    db: deps.db,
+    provider,
+    accounts: deps.accounts,
+    issuer,
+    mailQueued: deps.mailQueued,
+  });
+
+  // Page cookies are SameSite=Lax already; a form posted from another origin is refused as well.
+  // The site-wide no-referrer policy would make browsers send "Origin: null" even from our own
+  // pages; same-origin lets them name our origin to us, and still only "null" to anyone else.
+  const issuerOrigin = new URL(issuer).origin;
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('referrer-policy', 'same-origin');
+    if (request.method !== 'POST') return;
+    const origin = request.headers.origin;
+    if (origin !== undefined && origin !== issuerOrigin) throw new CrossSiteForm();
+  });
+
+  /**
+   * The person behind this request, or undefined once the reply redirects them:
+   * to sign in when there is no session, to type the password again when
+   * `recent` is asked and the sign-in is older than ten minutes.
+   */
+  async function signedIn(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    page: string,
+    recent = false,
+  ): Promise<Visit | undefined> {
+    const session = await currentSession(provider, request, reply);
+    if (!session) {
+      await startAccountSignIn(request, reply, issuer, page);
+      return undefined;
+    }
+    const account = await service.load(session.accountId);
+    if (recent && !signedInRecently(session)) {
+      reply.redirect(`/account/confirm?return=${encodeURIComponent(page)}`, 303);
+      return undefined;
+    }
+    const actor: Actor = {
+      accountId: account.id,
+      ip: request.ip,
+      userAgent: request.headers['user-agent'] ?? null,
+    };
+    return { session, account, actor };
+  }
+
+  function show(
+    reply: FastifyReply,
+    visit: Pick<Visit, 'account'> | undefined,
+    template: string,
+    data: Record<string, unknown> = {},
+    error?: DomainError,
+  ) {
+    return reply.code(error?.status ?? 200).view(template, {
+      ...(visit ? { signedIn: { email: visit.account.email } } : {}),
+      ...data,
+      error: error?.message,
+      fieldErrors: error instanceof InvalidInput ? error.fieldErrors : {},
+    });
+  }
+
+  /** Runs a form's change; bad input shows the form again with the problems marked. */
+  async function submit(
+    change: () => Promise<FastifyReply | undefined>,
+    showForm: (error: InvalidInput) => FastifyReply,
+  ) {
+    try {
+      return await change();
+    } catch (error) {
+      if (!(error instanceof InvalidInput)) throw error;
+      return showForm(error);
+    }
+  }
+
+  function origin(request: FastifyRequest) {
+    return { ip: request.ip, userAgent: request.headers['user-agent'] ?? null };
+  }
+
+  app.get('/account', async (request, reply) => {
+    const visit = await signedIn(request, reply, '/account');
+    if (!visit) return reply;
+    const done = (request.query as { done?: unknown }).done;
+    return show(reply, visit, 'account', {
+      account: visit.account,
+      country: COUNTRIES.find((country) => country.code === visit.account.country)?.name,
+      notice: typeof done === 'string' ? DONE[done] : undefined,
+    });
+  });
+
+  app.get('/account/callback', async (request, reply) => {
+    const finished = await finishAccountSignIn(app, request, reply, issuer);
+    if (!finished) return reply.redirect('/', 303);
+    const session = await currentSession(provider, request, reply);
+    if (session?.accountId !== finished.accountId) throw new AccountSignInFailed();
+    return reply.redirect(finished.returnTo, 303);
+  });
+
+  // Typing the password again before a credential changes.
+  app.get('/account/confirm', async (request, reply) => {
+    const returnTo = accountReturnPath((request.query as { return?: unknown }).return);
+    const visit = await signedIn(request, reply, returnTo);
+    if (!visit) return reply;
+    return show(reply, visit, 'account-confirm', { returnTo });
+  });
+
+  app.post<{ Body: Body }>('/account/confirm', async (request, reply) => {
+    const returnTo = accountReturnPath((request.query as { return?: unknown }).return);
+    const visit = await signedIn(request, reply, returnTo);
+    if (!visit) return reply;
+    return submit(
+      async () => {
+        const { password } = parseForm(confirmPasswordForm, request.body);
+        await service.confirmPassword(visit.actor, password, ACCOUNT_CLIENT_ID);
+        await refreshLoginTime(visit.session);
+        return reply.redirect(returnTo, 303);
+      },
+      (error) => show(reply, visit, 'account-confirm', { returnTo }, error),
+    );
+  });
+
+  // Change of e-mail address: the new address is used once a link mailed to it is followed.
+  const showEmailForm = (reply: FastifyReply, visit: Visit, values: Body = {}, error?: InvalidInput) =>
+    show(
+      reply,
+      visit,
+      'account-email',
+      { email: visit.account.email, values: kept(values, ['email']) },
+      error,
+    );
+
+  app.get('/account/email', async (request, reply) => {
+    const visit = await signedIn(request, reply, '/account/email', true);
+    if (!visit) return reply;
+    return showEmailForm(reply, visit);
+  });
+
+  app.post<{ Body: Body }>('/account/email', async (request, reply) => {
+    const visit = await signedIn(request, reply, '/account/email', true);
+    if (!visit) return reply;
+    return submit(
+      async () => {
+        const { email } = parseForm(emailChangeForm, request.body);
+        await service.requestEmailChange(visit.actor, email);
+        // The same page whether or not the new address already has a Passport.
+        return show(reply, visit, 'check-email', { email });
+      },
+      (error) => showEmailForm(reply, visit, request.body ?? {}, error),
+    );
+  });
+
+  // Opening a link only shows a button: mail scanners that fetch links must not spend it.
+  app.get<TokenRoute>('/account/email/confirm/*', async (request, reply) => {
+    await service.checkEmailChangeLink(request.params['*']);
+    return show(reply, undefined, 'account-link', {
+      title: 'Confirm your new e-mail address',
+      text: 'Confirm that your Passport should sign in with this address from now on.',
+      action: `/account/email/confirm/${request.params['*']}`,
+      button: 'Use this e-mail address',
+    });
+  });
+
+  app.post<TokenRoute>('/account/email/confirm/*', async (request, reply) => {
+    const { email } = await service.confirmEmailChange(request.params['*'], origin(request));
+    return show(reply, undefined, 'account-done', {
+      title: 'Your e-mail address was changed',
+      message: `Your Passport now signs in with ${email}. Every site you use keeps knowing you as before.`,
+    });
+  });
+
+  // Change of password: the current one is required, and every other session ends.
+  const showPasswordForm = (reply: FastifyReply, visit: Visit, error?: InvalidInput) =>
+    show(reply, visit, 'account-password', {}, error);
+
+  app.get('/account/password', async (request, reply) => {
+    const visit = await signedIn(request, reply, '/account/password', true);
+    if (!visit) return reply;
+    return showPasswordForm(reply, visit);
+  });
+
+  app.post<{ Body: Body }>('/account/password', async (request, reply) => {
+    const visit = await signedIn(request, reply, '/account/password', true);
+    if (!visit) return reply;
+    return submit(
+      async () => {
+        const form = parseForm(passwordChangeForm(visit.account.email), request.body);
+        await service.changePassword(
+          visit.actor,
+          { currentPassword: form.current_password, newPassword: form.password },
+          visit.session.jti,
+        );
+        return reply.redirect('/account?done=password', 303);
+      },
+      (error) => showPasswordForm(reply, visit, error),
+    );
+  });
+
+  // Alternate e-mail address: where recovery links also go, once confirmed.
+  const showAlternateForm = (reply: FastifyReply, visit: Visit, values: Body = {}, error?: InvalidInput) =>
+    show(
+      reply,
+      visit,
+      'account-alternate-email',
+      {
+        alternate: visit.account.alternate_email,
+        confirmed: visit.account.alternate_email_verified_at !== null,
+        values: kept(values, ['email']),
+      },
+      error,
+    );
+
+  app.get('/account/alternate-email', async (request, reply) => {
+    const visit = await signedIn(request, reply, '/account/alternate-email', true);
+    if (!visit) return reply;
+    return showAlternateForm(reply, visit);
+  });
+
+  app.post<{ Body: Body }>('/account/alternate-email', async (request, reply) => {
+    const visit = await signedIn(request, reply, '/account/alternate-email', true);
+    if (!visit) return reply;
+    return submit(
+      async () => {
+        const { email } = parseForm(alternateEmailForm, request.body);
+        await service.requestAlternateEmail(visit.actor, email);
+        return show(reply, visit, 'check-email', { email });
+      },
+      (error) => showAlternateForm(reply, visit, request.body ?? {}, error),
+    );
+  });
+
+  app.post('/account/alternate-email/remove', async (request, reply) => {
+    const visit = await signedIn(request, reply, '/account/alternate-email', true);
+    if (!visit) return reply;
+    await service.removeAlternateEmail(visit.actor);
+    return reply.redirect('/account?done=alternate-email-removed', 303);
+  });
+
+  app.get<TokenRoute>('/account/alternate-email/verify/*', async (request, reply) => {
+    await service.checkAlternateEmailLink(request.params['*']);
+    return show(reply, undefined, 'account-link', {
+      title: 'Confirm your alternate e-mail address',
+      text: 'Confirm that this address may receive a link to choose a new password if you forget yours.',
+      action: `/account/alternate-email/verify/${request.params['*']}`,
+      button: 'Confirm this address',
+    });
+  });
+
+  app.post<TokenRoute>('/account/alternate-email/verify/*', async (request, reply) => {
+    const { email } = await service.confirmAlternateEmailLink(request.params['*'], origin(request));
+    return show(reply, undefined, 'account-done', {
+      title: 'Your alternate e-mail address is confirmed',
+      message: `If you forget your password, a link to choose a new one can also be sent to ${email}.`,
+    });
+  });
+
+  // Mailing address and personal data: being signed in is enough.
+  const showAddressForm = (reply: FastifyReply, visit: Visit, values?: Body, error?: InvalidInput) =>
+    show(
+      reply,
+      visit,
+      'account-address',
+      {
+        countries: COUNTRIES,
+        values: values
+          ? kept(values, ['street', 'city', 'region', 'postal_code', 'country'])
+          : {
+              street: visit.account.street ?? '',
+              city: visit.account.city ?? '',
+              region: visit.account.region ?? '',
+              postal_code: visit.account.postal_code,
+              country: visit.account.country,
+            },
+      },
+      error,
+    );
+
+  app.get('/account/address', async (request, reply) => {
+    const visit = await signedIn(request, reply, '/account/address');
+    if (!visit) return reply;
+    return showAddressForm(reply, visit);
+  });
+
+  app.post<{ Body: Body }>('/account/address', async (request, reply) => {
+    const visit = await signedIn(request, reply, '/account/address');
+    if (!visit) return reply;
+    return submit(
+      async () => {
+        await service.updateMailingAddress(visit.actor, parseForm(mailingAddressForm, request.body));
+        return reply.redirect('/account?done=address', 303);
+      },
+      (error) => showAddressForm(reply, visit, request.body ?? {}, error),
+    );
+  });
+
+  const showPersonalForm = (reply: FastifyReply, visit: Visit, values?: Body, error?: InvalidInput) =>
+    show(
+      reply,
+      visit,
+      'account-personal',
+      {
+        countries: COUNTRIES,
+        values: values
+          ? kept(values, ['first_name', 'last_name', 'country', 'postal_code'])
+          : {
+              first_name: visit.account.first_name,
+              last_name: visit.account.last_name,
+              country: visit.account.country,
+              postal_code: visit.account.postal_code,
+            },
+      },
+      error,
+    );
+
+  app.get('/account/personal', async (request, reply) => {
+    const visit = await signedIn(request, reply, '/account/personal');
+    if (!visit) return reply;
+    return showPersonalForm(reply, visit);
+  });
+
+  app.post<{ Body: Body }>('/account/personal', async (request, reply) => {
+    const visit = await signedIn(request, reply, '/account/personal');
+    if (!visit) return reply;
+    return submit(
+      async () => {
+        await service.updatePersonalData(visit.actor, parseForm(personalDataForm, request.body));
+        return reply.redirect('/account?done=personal', 303);
+      },
+      (error) => showPersonalForm(reply, visit, request.body ?? {}, error),
+    );
+  });
+
+  // Secret question and answer: a credential (it can reset the password), so a recent sign-in.
+  const showSecretForm = (reply: FastifyReply, visit: Visit, values?: Body, error?: InvalidInput) => {
+    const current = visit.account.secret_question;
+    const listed = SECRET_QUESTIONS.includes(current);
+    return show(
+      reply,
+      visit,
+      'account-secret-question',
+      {
+        questions: SECRET_QUESTIONS,
+        ownQuestion: OWN_QUESTION,
+        values: values
+          ? kept(values, ['question', 'own_question'])
+          : { question: listed ? current : OWN_QUESTION, own_question: listed ? '' : current },
+      },
+      error,
+    );
+  };
+
+  app.get('/account/secret-question', async (request, reply) => {
+    const visit = await signedIn(request, reply, '/account/secret-question', true);
+    if (!visit) return reply;
+    return showSecretForm(reply, visit);
+  });
+
+  app.post<{ Body: Body }>('/account/secret-question', async (request, reply) => {
+    const visit = await signedIn(request, reply, '/account/secret-question', true);
+    if (!visit) return reply;
+    return submit(
+      async () => {
+        await service.changeSecretQuestion(visit.actor, parseForm(secretQuestionForm, request.body));
+        return reply.redirect('/account?done=secret-question', 303);
+      },
+      (error) => showSecretForm(reply, visit, request.body ?? {}, error),
+    );
+  });
+
+  // The accounts this browser remembers for the sign-in page.
+  app.get('/account/remembered-accounts', async (request, reply) => {
+    const visit = await signedIn(request, reply, '/account/remembered-accounts');
+    if (!visit) return reply;
+    return show(reply, visit, 'account-remembered', {
+      remembered: await service.rememberedAccounts(rememberedAccountIds(request)),
+    });
+  });
+
+  app.post<{ Body: Body }>('/account/remembered-accounts/forget', async (request, reply) => {
+    const visit = await signedIn(request, reply, '/account/remembered-accounts');
+    if (!visit) return reply;
+    const { account } = parseForm(accountChoice, request.body);
+    forgetAccount(request, reply, account);
+    return reply.redirect('/account/remembered-accounts', 303);
+  });
+
+  app.get('/account/activity', async (request, reply) => {
+    const visit = await signedIn(request, reply, '/account/activity');
+    if (!visit) return reply;
+    const rows = await service.recentActivity(visit.account.id);
+    const names = new Map<string, string>();
+    for (const clientId of new Set(rows.map((row) => row.client_id))) {
+      if (!clientId) continue;
+      const client = await provider.Client.find(clientId);
+      names.set(clientId, client?.clientName ?? clientId);
+    }
+    return show(reply, visit, 'account-activity', {
+      lines: rows.map((row) =>
+        activityLine(row, (clientId) => (clientId && names.get(clientId)) || 'Passport'),
+      ),
+    });
+  });
+
+  app.post('/account/sign-out-everywhere', async (request, reply) => {
+    const visit = await signedIn(request, reply, '/account');
+    if (!visit) return reply;
+    await service.signOutEverywhere(visit.actor);
+    // The masthead was worked out before the sign-out; this page must not offer the account.
+    return reply.view('account-signed-out', { signedIn: undefined });
+  });
+}
+
+/** The submitted values worth showing again (never a password), as bounded strings. */
+function kept(values: Body, fields: string[]): Record<string, string> {
+  return Object.fromEntries(
+    fields.map((field) => [
+      field,
+      typeof values[field] === 'string' ? String(values[field]).slice(0, 254) : '',
+    ]),
+  );
+}
