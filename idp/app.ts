@@ -10,6 +10,7 @@ import { botCheckRoutes } from '../shared/http/botcheck-routes.ts';
 import { installErrorHandler } from '../shared/http/error-handler.ts';
 import { NotFound } from '../shared/http/errors.ts';
 import { parseUrlEncoded } from '../shared/http/form.ts';
+import { refuseCrossSiteForms } from '../shared/http/same-origin-forms.ts';
 import { securityHeaders } from '../shared/http/security-headers.ts';
 import type { BotCheck } from '../shared/security/botcheck.ts';
 import { signedInLocals } from './account-services/layout-locals.ts';
@@ -69,6 +70,7 @@ export async function buildIdpApp(deps: IdpAppDeps) {
     // Our pages take web forms and nothing else: JSON or text gets a 415.
     pages.removeAllContentTypeParsers();
     await pages.register(formbody, { bodyLimit: 64 * 1024, parser: parseUrlEncoded });
+    refuseCrossSiteForms(pages, config.issuer);
     // One session read per page, so every IdP page can link account services when signed in.
     pages.addHook('preHandler', signedInLocals(deps.provider, deps.db));
     await pages.register(botCheckRoutes, { botCheck: deps.botCheck });

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, InvalidInput } from '../../shared/http/errors.ts';
+import { type DomainError, InvalidInput } from '../../shared/http/errors.ts';
 import { parseForm } from '../../shared/http/form.ts';
 import { COUNTRIES } from '../accounts/countries.ts';
 import { OWN_QUESTION, SECRET_QUESTIONS } from '../accounts/secret-questions.ts';
@@ -43,17 +43,6 @@ const DONE: Record<string, string> = {
   'alternate-email-removed': 'Your alternate e-mail address was removed.',
 };
 
-export class CrossSiteForm extends DomainError {
-  override name = 'CrossSiteForm';
-  constructor() {
-    super(
-      403,
-      'Request refused',
-      'This form was sent from another site, so nothing was changed. Open the page on Passport and try again.',
-    );
-  }
-}
-
 /**
  * The signed-in person's own pages. They read the IdP's session; without one
  * they send the browser through a normal sign-in as the IdP's own client.
@@ -67,17 +56,6 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
     accounts: deps.accounts,
     issuer,
     mailQueued: deps.mailQueued,
-  });
-
-  // Page cookies are SameSite=Lax already; a form posted from another origin is refused as well.
-  // The site-wide no-referrer policy would make browsers send "Origin: null" even from our own
-  // pages; same-origin lets them name our origin to us, and still only "null" to anyone else.
-  const issuerOrigin = new URL(issuer).origin;
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('referrer-policy', 'same-origin');
-    if (request.method !== 'POST') return;
-    const origin = request.headers.origin;
-    if (origin !== undefined && origin !== issuerOrigin) throw new CrossSiteForm();
   });
 
   /**

@@ -75,3 +75,14 @@ export class SessionExpired extends DomainError {
     );
   }
 }
+
+export class CrossSiteForm extends DomainError {
+  override name = 'CrossSiteForm';
+  constructor() {
+    super(
+      403,
+      'Request refused',
+      'This form was sent from another site, so nothing was changed. Open the page here and try again.',
+    );
+  }
+}

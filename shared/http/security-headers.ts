@@ -17,6 +17,9 @@ export async function securityHeaders(app: FastifyInstance, { secure }: { secure
       },
     },
     hsts: secure,
+    // no-referrer would make browsers send "Origin: null" on our own form posts,
+    // and the cross-site form check needs them to name our origin.
+    referrerPolicy: { policy: 'same-origin' },
     crossOriginEmbedderPolicy: false,
   });
 }
