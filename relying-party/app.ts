@@ -8,6 +8,7 @@ import type { RelyingPartyConfig } from '../shared/config/relying-party.ts';
 import { installErrorHandler } from '../shared/http/error-handler.ts';
 import { NotFound } from '../shared/http/errors.ts';
 import { parseUrlEncoded } from '../shared/http/form.ts';
+import { refuseCrossSiteForms } from '../shared/http/same-origin-forms.ts';
 import { securityHeaders } from '../shared/http/security-headers.ts';
 import type { IdpClient } from './auth/idp-client.ts';
 import { authRoutes } from './auth/routes.ts';
@@ -63,6 +64,7 @@ export async function buildRelyingPartyApp(deps: RelyingPartyAppDeps) {
       idp: deps.idp,
       verifyLogoutToken: deps.verifyLogoutToken,
     });
+    refuseCrossSiteForms(pages, config.url);
     installVisitor(pages, deps.db);
     const extranet: ExtranetDeps = { config, db: deps.db, idp: deps.idp, mailQueued: deps.mailQueued };
     await pages.register(linkingRoutes, extranet);

@@ -10,6 +10,8 @@ import { createIdpClient } from './auth/idp-client.ts';
 import { createLogoutTokenVerifier } from './auth/logout-token.ts';
 import { sweepSessions } from './auth/sessions.ts';
 import type { RelyingPartyDatabase, RelyingPartyTables } from './database.ts';
+import { sweepCounters } from './linking/counters.ts';
+import { seedDemoData } from './organizations/seed.ts';
 
 export const RP_MIGRATIONS = path.join(import.meta.dirname, '..', 'migrations', 'relying-party');
 
@@ -30,12 +32,18 @@ async function storedSecret(db: RelyingPartyDatabase, name: string): Promise<str
     .value;
 }
 
-export type StartRelyingPartyOptions = { env?: NodeJS.ProcessEnv; logger?: boolean | object };
+export type StartRelyingPartyOptions = {
+  env?: NodeJS.ProcessEnv;
+  logger?: boolean | object;
+  /** Fill an empty store with the README's demo organizations (`npm start` does). */
+  seedDemoData?: boolean;
+};
 
 export async function startRelyingParty(options: StartRelyingPartyOptions = {}) {
   const config = loadRelyingPartyConfig(options.env ?? process.env);
   const db = relyingPartyDatabase(config);
   await migrateToLatest(db, RP_MIGRATIONS);
+  if (options.seedDemoData) await seedDemoData(db);
   const idp = createIdpClient(config);
   const verifyLogoutToken = createLogoutTokenVerifier({
     db,
@@ -63,7 +71,10 @@ export async function startRelyingParty(options: StartRelyingPartyOptions = {}) 
     log: app.log,
   });
   const sweep = setInterval(
-    () => sweepSessions(db).catch((error: unknown) => app.log.error({ err: error }, 'session sweep failed')),
+    () =>
+      Promise.all([sweepSessions(db), sweepCounters(db, 24 * 60 * 60 * 1000)]).catch((error: unknown) =>
+        app.log.error({ err: error }, 'sweep failed'),
+      ),
     10 * 60 * 1000,
   );
   sweep.unref();

@@ -36,7 +36,10 @@ try {
         },
       ];
   const idp = await startIdp({ clients: devClients });
-  const extranet = await startRelyingParty({ env: { ...process.env, RP_CLIENT_SECRET: devSecret } });
+  const extranet = await startRelyingParty({
+    env: { ...process.env, RP_CLIENT_SECRET: devSecret },
+    seedDemoData: true,
+  });
 
   console.log(`Passport IdP      ${idp.url}`);
   console.log(`CustomerSource    ${extranet.url}`);

@@ -1,4 +1,134 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { InvalidInput, Throttled } from '../../shared/http/errors.ts';
+import { parseForm } from '../../shared/http/form.ts';
+import { loadVisitor, type Visitor } from '../auth/visitor.ts';
+import { requireAccess } from '../organizations/access.ts';
+import { formatLastPlanDay, PLAN_NAMES } from '../organizations/plan.ts';
 import type { ExtranetDeps } from '../page-deps.ts';
+import { associationRequestForm, profileChoiceForm } from './forms.ts';
+import { createLinking, LIMITS, WrongPassport } from './service.ts';
 
-export async function linkingRoutes(_app: FastifyInstance, _deps: ExtranetDeps) {}
+type TokenRoute = { Params: { token: string } };
+
+/** Association by mailed link, the profile chooser and the personal profile (seeds 000 and 001). */
+export async function linkingRoutes(app: FastifyInstance, deps: ExtranetDeps) {
+  const { db, config } = deps;
+  const linking = createLinking({ db, siteUrl: config.url, mailQueued: deps.mailQueued });
+  /** The visitor, or undefined once the reply sends them to sign in and come back to `page`. */
+  function signedIn(request: FastifyRequest, reply: FastifyReply, page: string): Visitor | undefined {
+    if (!request.visitor) reply.redirect(`/auth/sign-in?return=${page}`, 303);
+    return request.visitor;
+  }
+
+  // The callback lands back on the link, where a second look finds the sign-in fresh.
+  const freshSignIn = (token: string) => `/auth/sign-in?fresh=1&return=/associate/${token}`;
+
+  app.get('/associate', async (request, reply) => {
+    const visitor = signedIn(request, reply, '/associate');
+    if (!visitor) return reply;
+    return reply.view('associate', { values: { email: '' }, fieldErrors: {}, ...associatePage(visitor) });
+  });
+
+  app.post('/associate', async (request, reply) => {
+    const visitor = signedIn(request, reply, '/associate');
+    if (!visitor) return reply;
+    let form: ReturnType<typeof associationRequestForm.parse>;
+    try {
+      form = parseForm(associationRequestForm, request.body);
+    } catch (error) {
+      if (!(error instanceof InvalidInput)) throw error;
+      return reply.code(error.status).view('associate', {
+        values: { email: submitted(request.body, 'email') },
+        error: error.message,
+        fieldErrors: error.fieldErrors,
+        ...associatePage(visitor),
+      });
+    }
+    try {
+      await linking.requestAssociation(visitor.identity, form.email);
+    } catch (error) {
+      if (error instanceof Throttled) {
+        reply.header('retry-after', String(LIMITS.requestsPerAddress.windowMs / 1000));
+      }
+      throw error;
+    }
+    // The same page whatever matched: no one learns which addresses have profiles.
+    return reply.view('associate-sent', {});
+  });
+
+  app.get<TokenRoute>('/associate/:token', async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+    const { token } = request.params;
+    const link = await linking.openLink(token);
+    const visitor = request.visitor;
+    if (!visitor || !linking.signInIsFresh(link, visitor.authenticatedAt)) {
+      return reply.redirect(freshSignIn(token), 303);
+    }
+    if (!linking.mayUse(link, visitor.identity)) {
+      const refusal = new WrongPassport();
+      return reply
+        .code(refusal.status)
+        .view('associate-wrong-passport', { message: refusal.message, retryUrl: freshSignIn(token) });
+    }
+    // A button, not an effect on GET: mail scanners open links too.
+    return reply.view('associate-confirm', { link, action: `/associate/${token}` });
+  });
+
+  app.post<TokenRoute>('/associate/:token', async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+    const { token } = request.params;
+    const link = await linking.openLink(token);
+    const visitor = request.visitor;
+    if (!visitor || !linking.signInIsFresh(link, visitor.authenticatedAt)) {
+      return reply.redirect(freshSignIn(token), 303);
+    }
+    const profile = await linking.associate(token, visitor);
+    // The header was drawn for the visitor before the association; draw it for the one after.
+    reply.locals = { ...reply.locals, visitor: await loadVisitor(db, request) };
+    return reply.view('associate-done', { profile });
+  });
+
+  app.get('/profiles/choose', async (request, reply) => {
+    const visitor = signedIn(request, reply, '/profiles/choose');
+    if (!visitor) return reply;
+    if (visitor.profiles.length === 0) return reply.redirect('/associate', 303);
+    return reply.view('profiles-choose', { profiles: visitor.profiles, current: visitor.profile?.id });
+  });
+
+  app.post('/profiles/choose', async (request, reply) => {
+    const visitor = signedIn(request, reply, '/profiles/choose');
+    if (!visitor) return reply;
+    const form = parseForm(profileChoiceForm, request.body);
+    await linking.chooseProfile(visitor, form.profile);
+    return reply.redirect('/', 303);
+  });
+
+  // The personal profile is extranet data: the access rule (signed in, a chosen profile, a plan) holds.
+  app.get('/profile', { preHandler: requireAccess }, async (request, reply) => {
+    return reply.view('profile', profilePage(request.visitor!.profile!));
+  });
+
+  app.post('/profile/invite', { preHandler: requireAccess }, async (request, reply) => {
+    const profile = request.visitor!.profile!;
+    await linking.sendInvite(profile);
+    return reply.view('profile-invite-sent', { email: profile.email });
+  });
+}
+
+function associatePage(visitor: Visitor) {
+  return { hasProfiles: visitor.profiles.length > 0 };
+}
+
+function profilePage(profile: NonNullable<Visitor['profile']>) {
+  return {
+    profile,
+    planName: profile.plan ? PLAN_NAMES[profile.plan as keyof typeof PLAN_NAMES] : undefined,
+    lastPlanDay: profile.planEndsAt === null ? undefined : formatLastPlanDay(profile.planEndsAt),
+  };
+}
+
+/** What the person typed, to show it again next to the error; never trusted for anything else. */
+function submitted(body: unknown, field: string): string {
+  const value = (body as Record<string, unknown> | undefined)?.[field];
+  return typeof value === 'string' ? value.slice(0, 254) : '';
+}

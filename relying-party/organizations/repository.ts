@@ -1,0 +1,323 @@
+import { randomUUID } from 'node:crypto';
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { OrganizationKind, RelyingPartyTables, ServicePlan } from '../database.ts';
+
+type Store = Kysely<RelyingPartyTables> | Transaction<RelyingPartyTables>;
+type Tx = Transaction<RelyingPartyTables>;
+
+export type Organization = {
+  id: string;
+  name: string;
+  kind: OrganizationKind;
+  plan: ServicePlan | null;
+  planEndsAt: number | null;
+};
+
+export type ProfileListing = {
+  id: string;
+  organizationId: string;
+  name: string;
+  email: string;
+  isAdmin: boolean;
+  isSupport: boolean;
+  /** Whether some Passport is linked to the profile. */
+  linked: boolean;
+};
+
+export type AuditEntry = {
+  action: string;
+  detail: string | null;
+  at: number;
+  actorName: string | null;
+  actorOrganization: string | null;
+};
+
+/** The canonical form an address is matched by: trimmed and lower-cased. */
+export function emailKey(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+function profileColumns(db: Store) {
+  return db
+    .selectFrom('profiles')
+    .select((eb) => [
+      'profiles.id',
+      'profiles.organization_id',
+      'profiles.name',
+      'profiles.email',
+      'profiles.is_admin',
+      'profiles.is_support',
+      eb
+        .exists(
+          eb.selectFrom('links').select('links.profile_id').whereRef('links.profile_id', '=', 'profiles.id'),
+        )
+        .as('linked'),
+    ])
+    .where('profiles.removed_at', 'is', null);
+}
+
+type ProfileRow = {
+  id: string;
+  organization_id: string;
+  name: string;
+  email: string;
+  is_admin: number;
+  is_support: number;
+  linked: unknown;
+};
+
+function toListing(row: ProfileRow): ProfileListing {
+  return {
+    id: row.id,
+    organizationId: row.organization_id,
+    name: row.name,
+    email: row.email,
+    isAdmin: row.is_admin === 1,
+    isSupport: row.is_support === 1,
+    // SQLite answers EXISTS with 0/1, PostgreSQL with a boolean.
+    linked: row.linked === true || Number(row.linked) === 1,
+  };
+}
+
+export async function listActiveProfiles(db: Store, organizationId: string): Promise<ProfileListing[]> {
+  const rows = await profileColumns(db)
+    .where('profiles.organization_id', '=', organizationId)
+    .orderBy('profiles.name')
+    .orderBy('profiles.email_key')
+    .execute();
+  return rows.map(toListing);
+}
+
+/** An active profile, only within the given organization: ids from elsewhere find nothing. */
+export async function findActiveProfile(
+  db: Store,
+  organizationId: string,
+  profileId: string,
+): Promise<ProfileListing | undefined> {
+  const row = await profileColumns(db)
+    .where('profiles.organization_id', '=', organizationId)
+    .where('profiles.id', '=', profileId)
+    .executeTakeFirst();
+  return row && toListing(row);
+}
+
+export async function findOrganization(db: Store, id: string): Promise<Organization | undefined> {
+  const row = await db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && { id: row.id, name: row.name, kind: row.kind, plan: row.plan, planEndsAt: row.plan_ends_at };
+}
+
+export async function searchOrganizations(db: Store, nameFragment: string, limit: number) {
+  // LIKE is case-sensitive in PostgreSQL and not in SQLite: compare lower-cased on both.
+  const pattern = `%${nameFragment.toLowerCase().replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+  const rows = await db
+    .selectFrom('organizations')
+    .selectAll()
+    .where(sql<boolean>`lower(name) like ${pattern} escape '\\'`)
+    .orderBy('name')
+    .limit(limit)
+    .execute();
+  return rows.map(
+    (row): Organization => ({
+      id: row.id,
+      name: row.name,
+      kind: row.kind,
+      plan: row.plan,
+      planEndsAt: row.plan_ends_at,
+    }),
+  );
+}
+
+/**
+ * Takes the organization's row lock (PostgreSQL) or the write lock (SQLite)
+ * for the rest of the transaction, so two changes to the same organization's
+ * administrators cannot both see "another administrator is left".
+ */
+export async function lockOrganization(tx: Tx, organizationId: string): Promise<boolean> {
+  const result = await tx
+    .updateTable('organizations')
+    .set((eb) => ({ created_at: eb.ref('created_at') }))
+    .where('id', '=', organizationId)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function countAdministrators(tx: Tx, organizationId: string): Promise<number> {
+  const row = await tx
+    .selectFrom('profiles')
+    .select((eb) => eb.fn.countAll<number | string>().as('count'))
+    .where('organization_id', '=', organizationId)
+    .where('is_admin', '=', 1)
+    .where('removed_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+/** Another active profile of the organization with this address, if any. */
+export async function profileWithEmail(
+  tx: Tx,
+  organizationId: string,
+  email: string,
+  exceptProfileId?: string,
+): Promise<boolean> {
+  let query = tx
+    .selectFrom('profiles')
+    .select('id')
+    .where('organization_id', '=', organizationId)
+    .where('email_key', '=', emailKey(email))
+    .where('removed_at', 'is', null);
+  if (exceptProfileId) query = query.where('id', '!=', exceptProfileId);
+  return (await query.executeTakeFirst()) !== undefined;
+}
+
+export async function insertProfile(
+  tx: Tx,
+  profile: { organizationId: string; name: string; email: string; isAdmin: boolean; isSupport?: boolean },
+  now = Date.now(),
+): Promise<string> {
+  const id = randomUUID();
+  await tx
+    .insertInto('profiles')
+    .values({
+      id,
+      organization_id: profile.organizationId,
+      name: profile.name,
+      email: profile.email.trim(),
+      email_key: emailKey(profile.email),
+      is_admin: profile.isAdmin ? 1 : 0,
+      is_support: profile.isSupport ? 1 : 0,
+      removed_at: null,
+      created_at: now,
+    })
+    .execute();
+  return id;
+}
+
+export async function updateProfile(
+  tx: Tx,
+  profileId: string,
+  change: { name: string; email: string; isAdmin: boolean },
+): Promise<void> {
+  await tx
+    .updateTable('profiles')
+    .set({
+      name: change.name,
+      email: change.email.trim(),
+      email_key: emailKey(change.email),
+      is_admin: change.isAdmin ? 1 : 0,
+    })
+    .where('id', '=', profileId)
+    .where('removed_at', 'is', null)
+    .execute();
+}
+
+export async function setAdministrator(tx: Tx, profileId: string, isAdmin: boolean): Promise<void> {
+  await tx
+    .updateTable('profiles')
+    .set({ is_admin: isAdmin ? 1 : 0 })
+    .where('id', '=', profileId)
+    .where('removed_at', 'is', null)
+    .execute();
+}
+
+/** Links not yet followed stop working: they were mailed for a profile or address that no longer holds. */
+export async function revokeOpenTokens(tx: Tx, profileId: string): Promise<number> {
+  const result = await tx
+    .deleteFrom('association_tokens')
+    .where('profile_id', '=', profileId)
+    .where('consumed_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/**
+ * Removes a profile: marks it removed, and ends every way in: its links, its
+ * unused tokens, and the sessions of its identities that use it (chosen, or not
+ * yet chosen, which with a single link means using it).
+ */
+export async function removeProfile(tx: Tx, profileId: string, now = Date.now()) {
+  const identities = await tx
+    .selectFrom('links')
+    .select(['issuer', 'subject'])
+    .where('profile_id', '=', profileId)
+    .execute();
+  let sessionsEnded = 0;
+  for (const identity of identities) {
+    const ended = await tx
+      .deleteFrom('sessions')
+      .where('issuer', '=', identity.issuer)
+      .where('subject', '=', identity.subject)
+      .where((eb) => eb.or([eb('profile_id', '=', profileId), eb('profile_id', 'is', null)]))
+      .executeTakeFirst();
+    sessionsEnded += Number(ended.numDeletedRows);
+  }
+  await tx.deleteFrom('links').where('profile_id', '=', profileId).execute();
+  const tokensRevoked = await revokeOpenTokens(tx, profileId);
+  await tx
+    .updateTable('profiles')
+    .set({ removed_at: now })
+    .where('id', '=', profileId)
+    .where('removed_at', 'is', null)
+    .execute();
+  return { linksRemoved: identities.length, sessionsEnded, tokensRevoked };
+}
+
+export async function setPlan(
+  tx: Tx,
+  organizationId: string,
+  plan: { plan: ServicePlan; endsAt: number },
+): Promise<void> {
+  await tx
+    .updateTable('organizations')
+    .set({ plan: plan.plan, plan_ends_at: plan.endsAt })
+    .where('id', '=', organizationId)
+    .execute();
+}
+
+export async function insertAuditEntry(
+  tx: Tx,
+  entry: { actorProfileId: string; organizationId: string; action: string; detail: Record<string, unknown> },
+  now = Date.now(),
+): Promise<void> {
+  await tx
+    .insertInto('audit_log')
+    .values({
+      id: randomUUID(),
+      actor_profile_id: entry.actorProfileId,
+      organization_id: entry.organizationId,
+      action: entry.action,
+      detail: JSON.stringify(entry.detail),
+      at: now,
+    })
+    .execute();
+}
+
+export async function recentAuditEntries(
+  db: Store,
+  organizationId: string,
+  limit: number,
+): Promise<AuditEntry[]> {
+  return db
+    .selectFrom('audit_log')
+    .leftJoin('profiles', 'profiles.id', 'audit_log.actor_profile_id')
+    .leftJoin('organizations', 'organizations.id', 'profiles.organization_id')
+    .select([
+      'audit_log.action',
+      'audit_log.detail',
+      'audit_log.at',
+      'profiles.name as actorName',
+      'organizations.name as actorOrganization',
+    ])
+    .where('audit_log.organization_id', '=', organizationId)
+    .orderBy('audit_log.at', 'desc')
+    .orderBy('audit_log.id')
+    .limit(limit)
+    .execute();
+}
+
+export async function listResources(db: Store) {
+  return db
+    .selectFrom('resources')
+    .select(['id', 'category', 'title', 'summary', 'published_at'])
+    .orderBy('published_at', 'desc')
+    .execute();
+}

@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import { ACR_PASSWORD } from '../../idp/oidc/acr.ts';
+import type { OrganizationKind, RelyingPartyDatabase, ServicePlan } from '../../relying-party/database.ts';
+import type { TestPerson } from './accounts.ts';
+import { HttpSession } from './http-session.ts';
+import { type Store, startTestIdp } from './idp.ts';
+import { createPostgresDatabase } from './postgres.ts';
+import { reserveExtranet, startTestExtranet } from './relying-party.ts';
+
+export type TestExtranet = Awaited<ReturnType<typeof startTestExtranet>>;
+
+/**
+ * A real IdP and a real extranet registered with it as a first-party client,
+ * both mailing into the IdP's dev mailbox, so one `mailbox` sees every mail.
+ * The extranet asks for the password level unless `env` says otherwise, and
+ * keeps its data in SQLite unless `store` names PostgreSQL.
+ */
+export async function startIdpAndExtranet(options: { env?: Record<string, string>; store?: Store } = {}) {
+  const reserved = await reserveExtranet();
+  const postgres = options.store === 'postgres' ? await createPostgresDatabase() : undefined;
+  const idp = await startTestIdp({ clients: [reserved.client] });
+  let extranet: TestExtranet;
+  try {
+    extranet = await startTestExtranet({
+      url: reserved.url,
+      issuer: idp.issuer,
+      env: {
+        RP_REQUIRED_ACR: ACR_PASSWORD,
+        SMTP_URL: idp.config.mail.smtpUrl!,
+        ...(postgres ? { RP_DATABASE_URL: postgres.url } : {}),
+        ...options.env,
+      },
+    });
+  } catch (error) {
+    await idp.close();
+    await postgres?.drop();
+    throw error;
+  }
+  return {
+    idp,
+    extranet,
+    mailbox: idp.mailbox,
+    async close() {
+      await extranet.close();
+      await idp.close();
+      await postgres?.drop();
+    },
+  };
+}
+
+export type PassportFlow = {
+  response: Response;
+  url: URL;
+  /** Whether Passport showed its sign-in form on the way (false: its session answered silently). */
+  askedForPassword: boolean;
+};
+
+/**
+ * Follows `start` through Passport and back, typing the person's e-mail and
+ * password if Passport asks for them, until a page answers or `stopAt` matches.
+ */
+export async function followThroughPassport(
+  browser: HttpSession,
+  start: string | URL,
+  person: TestPerson,
+  stopAt?: (location: URL) => boolean,
+): Promise<PassportFlow> {
+  const first = await browser.follow(start, {}, stopAt);
+  const interaction = /^\/interaction\/([^/]+)$/.exec(first.url.pathname);
+  if (!interaction || first.response.status !== 200) return { ...first, askedForPassword: false };
+  const done = await browser.follow(
+    `${first.url.origin}/interaction/${interaction[1]}/login`,
+    { form: { email: person.email, password: person.password } },
+    stopAt,
+  );
+  return { ...done, askedForPassword: true };
+}
+
+/** Signs in to the extranet over HTTP and lands on `returnTo` (the front door by default). */
+export async function signInToExtranet(
+  extranet: { url: string },
+  person: TestPerson,
+  options: { browser?: HttpSession; returnTo?: string; stopAt?: (location: URL) => boolean } = {},
+) {
+  const browser = options.browser ?? new HttpSession();
+  const flow = await followThroughPassport(
+    browser,
+    `${extranet.url}/auth/sign-in?return=${options.returnTo ?? '/'}`,
+    person,
+    options.stopAt,
+  );
+  return { browser, ...flow };
+}
+
+const A_YEAR_MS = 365 * 24 * 60 * 60 * 1000;
+
+/** Company data as the company's records would have it: straight into the extranet's store. */
+export async function addOrganization(
+  db: RelyingPartyDatabase,
+  organization: {
+    name: string;
+    kind?: OrganizationKind;
+    plan?: ServicePlan | null;
+    planEndsAt?: number | null;
+  },
+): Promise<string> {
+  const id = randomUUID();
+  const now = Date.now();
+  await db
+    .insertInto('organizations')
+    .values({
+      id,
+      name: organization.name,
+      kind: organization.kind ?? 'customer',
+      plan: organization.plan === undefined ? 'enhancement' : organization.plan,
+      plan_ends_at: organization.planEndsAt === undefined ? now + A_YEAR_MS : organization.planEndsAt,
+      created_at: now,
+    })
+    .execute();
+  return id;
+}
+
+export async function addProfile(
+  db: RelyingPartyDatabase,
+  profile: { organizationId: string; name: string; email: string; isAdmin?: boolean; isSupport?: boolean },
+): Promise<string> {
+  const id = randomUUID();
+  await db
+    .insertInto('profiles')
+    .values({
+      id,
+      organization_id: profile.organizationId,
+      name: profile.name,
+      email: profile.email,
+      email_key: profile.email.trim().toLowerCase(),
+      is_admin: profile.isAdmin ? 1 : 0,
+      is_support: profile.isSupport ? 1 : 0,
+      removed_at: null,
+      created_at: Date.now(),
+    })
+    .execute();
+  return id;
+}
