@@ -87,6 +87,36 @@ describe('extranet sign-in through Passport', () => {
     expect(again.url.pathname).toMatch(/^\/interaction\//);
   });
 
+  test('signing out at Passport itself ends the extranet session through a real back-channel call', async () => {
+    const { browser } = await signIn(extranet);
+    expect((await browser.request(`${extranet.url}/`)).status).toBe(303);
+    // The person signs out on Passport's own page, not through the extranet.
+    const page = await browser.request(`${idp.issuer}/session/end`);
+    const html = await page.text();
+    const action = /<form[^>]*action="([^"]+)"/.exec(html)![1]!;
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)![1]!;
+    await browser.follow(new URL(action.replace(/&amp;/g, '&')), { form: { xsrf, logout: 'yes' } });
+    // Passport has called the extranet's back-channel endpoint before answering.
+    const after = await browser.request(`${extranet.url}/`);
+    expect(after.status).toBe(200);
+    expect(await after.text()).toContain('Sign in with your Passport');
+  });
+
+  test('an ID token whose nonce is not the one the extranet sent is refused', async () => {
+    const browser = new HttpSession();
+    const start = await browser.request(`${extranet.url}/auth/sign-in`);
+    const authorize = new URL(start.headers.get('location')!);
+    // Someone in the middle swaps the nonce of the authorization request.
+    authorize.searchParams.set('nonce', 'a-nonce-the-extranet-never-sent');
+    const { url } = await browser.follow(authorize);
+    const done = await browser.follow(`${url.origin}${url.pathname}/login`, {
+      form: { email: person.email, password: person.password },
+    });
+    expect(done.url.pathname).toBe('/auth/callback');
+    expect(done.response.status).toBe(400);
+    expect(await done.response.text()).toContain('role="alert"');
+  });
+
   test('Passport sign-out elsewhere (back channel only) ends the session here', async () => {
     const { browser } = await signIn(extranet);
     const session = await extranet.db
