@@ -1,17 +1,8 @@
 import path from 'node:path';
-import cookie from '@fastify/cookie';
-import formbody from '@fastify/formbody';
-import fastifyStatic from '@fastify/static';
-import view from '@fastify/view';
-import Fastify from 'fastify';
 import type Provider from 'oidc-provider';
 import type { IdpConfig } from '../shared/config/idp.ts';
 import { botCheckRoutes } from '../shared/http/botcheck-routes.ts';
-import { installErrorHandler } from '../shared/http/error-handler.ts';
-import { NotFound } from '../shared/http/errors.ts';
-import { parseUrlEncoded } from '../shared/http/form.ts';
-import { refuseCrossSiteForms } from '../shared/http/same-origin-forms.ts';
-import { securityHeaders } from '../shared/http/security-headers.ts';
+import { acceptFormsOnly, createPageApp } from '../shared/http/page-app.ts';
 import type { BotCheck } from '../shared/security/botcheck.ts';
 import { signedInLocals } from './account-services/layout-locals.ts';
 import { accountServicesRoutes } from './account-services/routes.ts';
@@ -41,36 +32,20 @@ export type IdpAppDeps = {
 /** The IdP's table of contents: plugins, then our pages, then oidc-provider for the rest. */
 export async function buildIdpApp(deps: IdpAppDeps) {
   const { config, renderer } = deps;
-  const app = Fastify({
-    logger: deps.logger ?? { level: config.logLevel },
+  const app = await createPageApp({
+    siteUrl: config.issuer,
+    logLevel: config.logLevel,
+    logger: deps.logger,
     trustProxy: config.trustProxy,
-    bodyLimit: 64 * 1024,
+    cookieSecret: deps.cookieSecret,
+    eta: renderer.eta,
+    viewDefaults: renderer.defaults,
+    viewsDir: path.join(import.meta.dirname, 'views'),
+    publicDir: path.join(import.meta.dirname, 'public'),
   });
-
-  // Called directly, not registered: the headers must cover every route of the app.
-  await securityHeaders(app, { secure: config.issuer.startsWith('https://') });
-  await app.register(cookie, { secret: deps.cookieSecret });
-  await app.register(view, {
-    engine: { eta: renderer.eta },
-    templates: path.join(import.meta.dirname, 'views'),
-    production: true,
-    defaultContext: renderer.defaults,
-  });
-  installErrorHandler(app, (reply, page) => reply.code(page.status).view('error', page));
-
-  await app.register(fastifyStatic, {
-    root: path.join(import.meta.dirname, 'public'),
-    prefix: '/assets/',
-    maxAge: '1h',
-  });
-
-  app.setNotFoundHandler((_request, reply) => reply.code(404).view('error', new NotFound()));
 
   await app.register(async (pages) => {
-    // Our pages take web forms and nothing else: JSON or text gets a 415.
-    pages.removeAllContentTypeParsers();
-    await pages.register(formbody, { bodyLimit: 64 * 1024, parser: parseUrlEncoded });
-    refuseCrossSiteForms(pages, config.issuer);
+    await acceptFormsOnly(pages, config.issuer);
     // One session read per page, so every IdP page can link account services when signed in.
     pages.addHook('preHandler', signedInLocals(deps.provider, deps.db));
     await pages.register(botCheckRoutes, { botCheck: deps.botCheck });

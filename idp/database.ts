@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { SharedTables } from '../shared/db/tables.ts';
+import type { CounterTables, SecretTables, SharedTables } from '../shared/db/tables.ts';
 
 export interface OidcModelTable {
   kind: string;
@@ -19,12 +19,6 @@ export interface SigningKeyTable {
   private_jwk: string;
   created_at: number;
   retired_at: number | null;
-}
-
-export interface SecretTable {
-  name: string;
-  value: string;
-  created_at: number;
 }
 
 export interface AccountTable {
@@ -52,13 +46,6 @@ export interface AccountTable {
   security_answer_hashes: string | null;
   security_key_set_at: number | null;
   password_changed_at: number | null;
-}
-
-export interface ThrottleCounterTable {
-  key: string;
-  count: number;
-  window_started_at: number;
-  updated_at: number;
 }
 
 export interface ActivityTable {
@@ -92,14 +79,12 @@ export interface ConsentTable {
   updated_at: number;
 }
 
-export interface IdpTables extends SharedTables {
+export interface IdpTables extends SharedTables, CounterTables, SecretTables {
   oidc_models: OidcModelTable;
   signing_keys: SigningKeyTable;
-  secrets: SecretTable;
   accounts: AccountTable;
   email_tokens: EmailTokenTable;
   consents: ConsentTable;
-  throttle_counters: ThrottleCounterTable;
   activity: ActivityTable;
 }
 

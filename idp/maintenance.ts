@@ -1,7 +1,7 @@
+import { sweepCounters } from '../shared/db/window-counters.ts';
 import { sweepActivity } from './activity/repository.ts';
 import type { IdpDatabase } from './database.ts';
 import { sweepExpiredModels } from './oidc/adapter.ts';
-import { sweepCounters } from './throttling/counters.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const WEEK_MS = 7 * DAY_MS;

@@ -3,8 +3,8 @@ import type { ClientMetadata } from 'oidc-provider';
 import { type IdpConfig, loadIdpConfig } from '../shared/config/idp.ts';
 import { connectDatabase, databaseTarget } from '../shared/db/connect.ts';
 import { migrateToLatest } from '../shared/db/migrate.ts';
-import { createMailTransport } from '../shared/mail/transport.ts';
-import { startMailWorker } from '../shared/mail/worker.ts';
+import { storedSecret } from '../shared/db/stored-secret.ts';
+import { startMailDelivery } from '../shared/mail/delivery.ts';
 import { createBotCheck } from '../shared/security/botcheck.ts';
 import { ACCOUNT_CLIENT_ID, accountClientMetadata } from './account-services/sign-in.ts';
 import { createAccountService } from './accounts/service.ts';
@@ -13,7 +13,6 @@ import type { IdpTables } from './database.ts';
 import { scheduleSweeps, sweepExpired } from './maintenance.ts';
 import { loadStaticClients } from './oidc/clients.ts';
 import { createProvider } from './oidc/provider.ts';
-import { storedSecret } from './oidc/secrets.ts';
 import { loadSigningKeys } from './oidc/signing-keys.ts';
 import { createRenderer } from './views/renderer.ts';
 
@@ -55,7 +54,7 @@ export async function startIdp(options: StartIdpOptions = {}) {
   const botCheck = createBotCheck({ db, hmacKey: botCheckKey, maxNumber: options.botCheckDifficulty });
   const provider = createProvider({ config, db, renderer, signingKeys, cookieKeys: [cookieKeys], clients });
 
-  let mailWorker: ReturnType<typeof startMailWorker> | undefined;
+  let mailWorker: ReturnType<typeof startMailDelivery> | undefined;
   const accounts = createAccountService({ db, issuer: config.issuer, mailQueued: () => mailWorker?.wake() });
   const app = await buildIdpApp({
     config,
@@ -68,15 +67,7 @@ export async function startIdp(options: StartIdpOptions = {}) {
     mailQueued: () => mailWorker?.wake(),
     logger: options.logger,
   });
-  mailWorker = startMailWorker({
-    db,
-    // Without SMTP settings mail goes to the dev mailbox that `npm start` runs.
-    transport: createMailTransport(
-      config.mail.smtpUrl ?? `smtp://127.0.0.1:${config.mail.devMailbox.smtpPort}`,
-    ),
-    from: config.mail.from,
-    log: app.log,
-  });
+  mailWorker = startMailDelivery(db, config.mail, app.log);
   const stopSweeps = scheduleSweeps(
     () => sweepExpired(db, botCheck.sweep),
     10 * 60 * 1000,

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { SharedTables } from '../shared/db/tables.ts';
+import type { CounterTables, SecretTables, SharedTables } from '../shared/db/tables.ts';
 
 export type OrganizationKind = 'customer' | 'partner' | 'staff';
 export type ServicePlan = 'service' | 'support' | 'enhancement';
@@ -77,7 +77,7 @@ export interface ResourceTable {
   published_at: number;
 }
 
-export interface RelyingPartyTables extends SharedTables {
+export interface RelyingPartyTables extends SharedTables, CounterTables, SecretTables {
   organizations: OrganizationTable;
   profiles: ProfileTable;
   links: LinkTable;
@@ -86,8 +86,6 @@ export interface RelyingPartyTables extends SharedTables {
   logout_tokens_seen: LogoutTokenSeenTable;
   audit_log: AuditLogTable;
   resources: ResourceTable;
-  throttle_counters: { key: string; count: number; window_started_at: number; updated_at: number };
-  secrets: { name: string; value: string; created_at: number };
 }
 
 export type RelyingPartyDatabase = Kysely<RelyingPartyTables>;

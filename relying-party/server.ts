@@ -1,16 +1,15 @@
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { loadRelyingPartyConfig, type RelyingPartyConfig } from '../shared/config/relying-party.ts';
 import { connectDatabase, databaseTarget } from '../shared/db/connect.ts';
 import { migrateToLatest } from '../shared/db/migrate.ts';
-import { createMailTransport } from '../shared/mail/transport.ts';
-import { startMailWorker } from '../shared/mail/worker.ts';
+import { storedSecret } from '../shared/db/stored-secret.ts';
+import { sweepCounters } from '../shared/db/window-counters.ts';
+import { startMailDelivery } from '../shared/mail/delivery.ts';
 import { buildRelyingPartyApp } from './app.ts';
 import { createIdpClient } from './auth/idp-client.ts';
 import { createLogoutTokenVerifier } from './auth/logout-token.ts';
 import { sweepSessions } from './auth/sessions.ts';
-import type { RelyingPartyDatabase, RelyingPartyTables } from './database.ts';
-import { sweepCounters } from './linking/counters.ts';
+import type { RelyingPartyTables } from './database.ts';
 import { seedDemoData } from './organizations/seed.ts';
 
 export const RP_MIGRATIONS = path.join(import.meta.dirname, '..', 'migrations', 'relying-party');
@@ -19,17 +18,6 @@ export function relyingPartyDatabase(config: RelyingPartyConfig) {
   return connectDatabase<RelyingPartyTables>(
     databaseTarget(config.databaseUrl, path.join(config.dataDir, 'relying-party.sqlite')),
   ).db;
-}
-
-/** Same pattern as the IdP's: generated once, kept in this service's own store. */
-async function storedSecret(db: RelyingPartyDatabase, name: string): Promise<string> {
-  await db
-    .insertInto('secrets')
-    .values({ name, value: randomBytes(32).toString('base64url'), created_at: Date.now() })
-    .onConflict((conflict) => conflict.column('name').doNothing())
-    .execute();
-  return (await db.selectFrom('secrets').select('value').where('name', '=', name).executeTakeFirstOrThrow())
-    .value;
 }
 
 export type StartRelyingPartyOptions = {
@@ -51,7 +39,7 @@ export async function startRelyingParty(options: StartRelyingPartyOptions = {}) 
     clientId: config.clientId,
     jwksUri: async () => new URL((await idp.configuration()).serverMetadata().jwks_uri!),
   });
-  let mailWorker: ReturnType<typeof startMailWorker> | undefined;
+  let mailWorker: ReturnType<typeof startMailDelivery> | undefined;
   const app = await buildRelyingPartyApp({
     config,
     db,
@@ -61,15 +49,7 @@ export async function startRelyingParty(options: StartRelyingPartyOptions = {}) 
     cookieSecret: await storedSecret(db, 'page_cookie_key'),
     logger: options.logger,
   });
-  mailWorker = startMailWorker({
-    db,
-    // Without SMTP settings mail goes to the dev mailbox that `npm start` runs.
-    transport: createMailTransport(
-      config.mail.smtpUrl ?? `smtp://127.0.0.1:${config.mail.devMailbox.smtpPort}`,
-    ),
-    from: config.mail.from,
-    log: app.log,
-  });
+  mailWorker = startMailDelivery(db, config.mail, app.log);
   const sweep = setInterval(
     () =>
       Promise.all([sweepSessions(db), sweepCounters(db, 24 * 60 * 60 * 1000)]).catch((error: unknown) =>

@@ -1,5 +1,6 @@
 import type Provider from 'oidc-provider';
 import { isUniqueViolation } from '../../shared/db/errors.ts';
+import { clearCount, countInWindow, countSoFar } from '../../shared/db/window-counters.ts';
 import { DomainError, InvalidInput, LinkInvalid, NotFound, Throttled } from '../../shared/http/errors.ts';
 import { enqueueMail } from '../../shared/mail/outbox.ts';
 import { hashSecret, verifySecret } from '../../shared/security/hashing.ts';
@@ -10,7 +11,6 @@ import type { AccountService } from '../accounts/service.ts';
 import { type ActivityEntry, listActivity, recordActivity } from '../activity/repository.ts';
 import type { IdpDatabase } from '../database.ts';
 import { endSessions } from '../oidc/end-sessions.ts';
-import { clearFailures, countFailure, failuresInWindow } from '../throttling/counters.ts';
 import {
   addressTakenMail,
   alternateEmailChangedNotice,
@@ -93,7 +93,7 @@ export function createAccountSettings(deps: {
 
   async function checkPassword(actor: Actor, email: string, password: string): Promise<boolean> {
     const throttleKey = `account-password-check:${actor.accountId}`;
-    if ((await failuresInWindow(db, throttleKey, HOUR_MS)) >= PASSWORD_CHECKS_PER_HOUR) {
+    if ((await countSoFar(db, throttleKey, HOUR_MS)) >= PASSWORD_CHECKS_PER_HOUR) {
       throw new Throttled('Too many wrong passwords. Please try again in an hour.');
     }
     try {
@@ -101,10 +101,10 @@ export function createAccountSettings(deps: {
       if (signedIn !== actor.accountId) return false;
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      await countFailure(db, throttleKey, HOUR_MS);
+      await countInWindow(db, throttleKey, HOUR_MS);
       return false;
     }
-    await clearFailures(db, throttleKey);
+    await clearCount(db, throttleKey);
     return true;
   }
 

@@ -1,6 +1,8 @@
 import { createHmac } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type Provider from 'oidc-provider';
+import { storedSecret } from '../../shared/db/stored-secret.ts';
+import { clearCount, countInWindow } from '../../shared/db/window-counters.ts';
 import { DomainError, InvalidInput, LinkInvalid, Throttled } from '../../shared/http/errors.ts';
 import { enqueueMail } from '../../shared/mail/outbox.ts';
 import { hashSecret, verifyAgainstNothing, verifySecret } from '../../shared/security/hashing.ts';
@@ -11,8 +13,6 @@ import { SECRET_QUESTIONS } from '../accounts/secret-questions.ts';
 import { recordActivity } from '../activity/repository.ts';
 import type { IdpDatabase, IdpTables } from '../database.ts';
 import { endSessions } from '../oidc/end-sessions.ts';
-import { storedSecret } from '../oidc/secrets.ts';
-import { clearFailures, countFailure } from '../throttling/counters.ts';
 import { passwordChangedMail, resetLinkMail, secretAnswerLockoutMail } from './mails.ts';
 import {
   findRecoveryAccountByEmailKey,
@@ -94,7 +94,7 @@ export function createRecoveryService(deps: {
   async function requestResetLink(email: string, linkBase: string): Promise<void> {
     const key = emailKey(email);
     // Unknown addresses are counted too, so the limit itself tells nothing.
-    const requests = await countFailure(db, `reset-link:${key}`, HOUR_MS);
+    const requests = await countInWindow(db, `reset-link:${key}`, HOUR_MS);
     if (requests > RESET_LINK_REQUESTS_PER_HOUR) return;
     const account = await findRecoveryAccountByEmailKey(db, key);
     if (!account) return;
@@ -160,7 +160,7 @@ export function createRecoveryService(deps: {
     const key = emailKey(claim.email);
     const account = await findRecoveryAccountByEmailKey(db, key);
     const triesKey = `reset-answer:${account?.id ?? key}`;
-    const tries = await countFailure(db, triesKey, HOUR_MS);
+    const tries = await countInWindow(db, triesKey, HOUR_MS);
     if (tries > SECRET_ANSWER_TRIES_PER_HOUR) throw new SecretAnswerTriesUsedUp();
 
     const answer = normalizeAnswer(claim.answer);
@@ -180,7 +180,7 @@ export function createRecoveryService(deps: {
     await db
       .transaction()
       .execute((tx) => changePassword(tx, account, passwordHash, origin, 'secret answer'));
-    await clearFailures(db, triesKey);
+    await clearCount(db, triesKey);
     await afterPasswordChange(account.id);
   }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { clearCount, countInWindow } from '../../shared/db/window-counters.ts';
 import { InvalidInput, Throttled } from '../../shared/http/errors.ts';
 import { enqueueMail } from '../../shared/mail/outbox.ts';
 import { type BotCheck, MAX_PAYLOAD_LENGTH } from '../../shared/security/botcheck.ts';
@@ -6,7 +7,6 @@ import { findAccountById } from '../accounts/repository.ts';
 import { recordActivity } from '../activity/repository.ts';
 import type { IdpDatabase } from '../database.ts';
 import { clientNetwork } from './client-address.ts';
-import { clearFailures, countFailure } from './counters.ts';
 import { lockoutMail } from './mails.ts';
 import { type CounterRow, findCounters, uncountTry } from './repository.ts';
 
@@ -216,7 +216,7 @@ export function createSecretGuard(deps: SecretGuardDeps): SecretGuard {
     // Counted before the secret is checked, so a burst of simultaneous guesses
     // cannot all pass on one reading; a right secret takes its count back.
     const counts = await Promise.all(
-      lanes.map((lane) => countFailure(db, lane.key, lane.limit.windowMs, at)),
+      lanes.map((lane) => countInWindow(db, lane.key, lane.limit.windowMs, at)),
     );
     // Past a limit one try per wait goes through: one that another try overtook
     // between the reading and the count waits like any other.
@@ -245,7 +245,7 @@ export function createSecretGuard(deps: SecretGuardDeps): SecretGuard {
         // lanes of untrusted browsers are shared with whoever is guessing, so
         // they only lose this try: the owner signing in somewhere must not
         // hand an attacker a fresh allowance.
-        if (attempt.trustedDevice) await clearFailures(db, keys[0]!);
+        if (attempt.trustedDevice) await clearCount(db, keys[0]!);
         else await uncountTry(db, keys);
       },
     };

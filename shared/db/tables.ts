@@ -20,6 +20,29 @@ export interface BotcheckSpentTable {
   expires_at: number;
 }
 
+export interface ThrottleCounterTable {
+  key: string;
+  count: number;
+  window_started_at: number;
+  updated_at: number;
+}
+
+/** Services that keep fixed-window counters (throttles, rate limits). */
+export interface CounterTables {
+  throttle_counters: ThrottleCounterTable;
+}
+
+export interface SecretTable {
+  name: string;
+  value: string;
+  created_at: number;
+}
+
+/** Services that keep secrets generated at first start (cookie and HMAC keys). */
+export interface SecretTables {
+  secrets: SecretTable;
+}
+
 export interface SharedTables {
   outbox: OutboxTable;
   botcheck_spent: BotcheckSpentTable;

@@ -5,11 +5,11 @@ import type { AdapterPayload } from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { IdpDatabase, IdpTables } from '../../idp/database.ts';
 import { createAdapterFactory, sweepExpiredModels } from '../../idp/oidc/adapter.ts';
-import { storedSecret } from '../../idp/oidc/secrets.ts';
 import { loadSigningKeys } from '../../idp/oidc/signing-keys.ts';
 import { IDP_MIGRATIONS } from '../../idp/server.ts';
 import { connectDatabase } from '../../shared/db/connect.ts';
 import { migrateToLatest } from '../../shared/db/migrate.ts';
+import { storedSecret } from '../../shared/db/stored-secret.ts';
 import { STORES } from '../helpers/idp.ts';
 import { createPostgresDatabase } from '../helpers/postgres.ts';
 
