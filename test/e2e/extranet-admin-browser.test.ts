@@ -6,23 +6,13 @@ import { openBrowser } from '../helpers/browser.ts';
 import { linkPassport, newestSignIn } from '../helpers/extranet-admin.ts';
 import { addOrganization, addProfile, startIdpAndExtranet } from '../helpers/extranet-flow.ts';
 import { firstLink } from '../helpers/mailbox.ts';
+import { expectHeading } from '../helpers/pages.ts';
 
 type Services = Awaited<ReturnType<typeof startIdpAndExtranet>>;
 type Browser = Awaited<ReturnType<typeof openBrowser>>;
 
-/** Waits for a heading; fails with the page's text when another page is shown instead. */
-async function expectHeading(page: Page, name: string) {
-  try {
-    await page.getByRole('heading', { name, exact: true }).waitFor({ timeout: 10_000 });
-  } catch {
-    throw new Error(
-      `expected "${name}" at ${page.url()}, saw: ${((await page.locator('body').textContent()) ?? '').slice(0, 400)}`,
-    );
-  }
-}
-
 async function signInAtPassport(page: Page, person: TestPerson) {
-  await expectHeading(page, 'Sign in');
+  await expectHeading(page, 'Sign in', { exact: true });
   await page.getByLabel('E-mail address').fill(person.email);
   await page.getByLabel('Password', { exact: true }).fill(person.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -67,11 +57,11 @@ describe('company administration in a real browser', () => {
     // My Account > Account Information > Our CustomerSource Accounts > Add New Professionals (seed 001).
     await page.goto(`${base}/`);
     await page.getByRole('link', { name: 'My Account' }).click();
-    await expectHeading(page, 'My Account');
+    await expectHeading(page, 'My Account', { exact: true });
     await page.getByRole('link', { name: 'Our CustomerSource Accounts' }).click();
-    await expectHeading(page, 'Our CustomerSource Accounts');
+    await expectHeading(page, 'Our CustomerSource Accounts', { exact: true });
     await page.getByRole('link', { name: 'Add New Professionals' }).click();
-    await expectHeading(page, 'Add New Professionals');
+    await expectHeading(page, 'Add New Professionals', { exact: true });
 
     await page.getByLabel('E-mail address').fill('not an address');
     await page.getByRole('button', { name: 'Save' }).click();
@@ -84,7 +74,7 @@ describe('company administration in a real browser', () => {
     await page.getByLabel('E-mail address').fill('robin@contoso.example');
     await page.getByLabel('Send Invite E-mail to this user').check();
     await page.getByRole('button', { name: 'Save' }).click();
-    await expectHeading(page, 'Our CustomerSource Accounts');
+    await expectHeading(page, 'Our CustomerSource Accounts', { exact: true });
     expect(await page.getByRole('status').textContent()).toContain('an invite e-mail was sent');
     expect(await page.getByRole('row', { name: /Robin New/ }).textContent()).toContain('Not linked yet');
 
@@ -115,11 +105,11 @@ describe('company administration in a real browser', () => {
 
     // Robin leaves the company: the removal ends Robin's open session at once.
     await page.getByRole('link', { name: 'Robin New' }).click();
-    await expectHeading(page, 'Edit profile');
+    await expectHeading(page, 'Edit profile', { exact: true });
     await page.getByRole('link', { name: 'Remove this profile' }).click();
-    await expectHeading(page, 'Remove profile');
+    await expectHeading(page, 'Remove profile', { exact: true });
     await page.getByRole('button', { name: 'Remove profile' }).click();
-    await expectHeading(page, 'Our CustomerSource Accounts');
+    await expectHeading(page, 'Our CustomerSource Accounts', { exact: true });
     expect(await page.getByRole('row', { name: /Robin New/ }).count()).toBe(0);
     await robinPage.reload();
     // Passport still knows Robin, so the extranet signs Robin in again: with no profile left.

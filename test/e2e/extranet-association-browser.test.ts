@@ -4,20 +4,10 @@ import { registerPerson, type TestPerson } from '../helpers/accounts.ts';
 import { openBrowser } from '../helpers/browser.ts';
 import { addOrganization, addProfile, startIdpAndExtranet } from '../helpers/extranet-flow.ts';
 import { firstLink } from '../helpers/mailbox.ts';
+import { expectHeading } from '../helpers/pages.ts';
 
 type Pair = Awaited<ReturnType<typeof startIdpAndExtranet>>;
 type Browser = Awaited<ReturnType<typeof openBrowser>>;
-
-/** Waits for a heading; fails with the page's text when another page is shown instead. */
-async function expectHeading(page: Page, name: string) {
-  try {
-    await page.getByRole('heading', { name }).waitFor({ timeout: 10_000 });
-  } catch {
-    throw new Error(
-      `expected "${name}" at ${page.url()}, saw: ${((await page.locator('body').textContent()) ?? '').slice(0, 400)}`,
-    );
-  }
-}
 
 async function signInAtPassport(page: Page, person: TestPerson) {
   await expectHeading(page, 'Sign in');

@@ -4,6 +4,7 @@ import { newPerson, registerPerson, type TestPerson } from '../helpers/accounts.
 import { openBrowser } from '../helpers/browser.ts';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
 import { firstLink } from '../helpers/mailbox.ts';
+import { expectHeading } from '../helpers/pages.ts';
 import { startTestSite } from '../helpers/test-site.ts';
 
 type Site = Awaited<ReturnType<typeof startTestSite>>;
@@ -19,17 +20,6 @@ async function signInOnPage(page: Page, person: TestPerson, options: { remember?
 async function expectSignedInAt(page: Page, site: Site, person: TestPerson) {
   await page.waitForURL(`${site.origin}/callback**`);
   expect(await page.locator('#who').textContent()).toBe(person.email);
-}
-
-/** Waits for a heading; fails with the page's text when another page is shown instead. */
-async function expectHeading(page: Page, name: string) {
-  try {
-    await page.getByRole('heading', { name }).waitFor({ timeout: 10_000 });
-  } catch {
-    throw new Error(
-      `expected "${name}" at ${page.url()}, saw: ${((await page.locator('body').textContent()) ?? '').slice(0, 400)}`,
-    );
-  }
 }
 
 describe('IdP in a real browser', () => {

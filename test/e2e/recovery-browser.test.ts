@@ -4,21 +4,11 @@ import { registerPerson } from '../helpers/accounts.ts';
 import { openBrowser } from '../helpers/browser.ts';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
 import { firstLink } from '../helpers/mailbox.ts';
+import { expectHeading } from '../helpers/pages.ts';
 import { startTestSite } from '../helpers/test-site.ts';
 
 type Site = Awaited<ReturnType<typeof startTestSite>>;
 type Browser = Awaited<ReturnType<typeof openBrowser>>;
-
-/** Waits for a heading; fails with the page's text when another page is shown instead. */
-async function expectHeading(page: Page, name: string) {
-  try {
-    await page.getByRole('heading', { name }).waitFor({ timeout: 10_000 });
-  } catch {
-    throw new Error(
-      `expected "${name}" at ${page.url()}, saw: ${((await page.locator('body').textContent()) ?? '').slice(0, 400)}`,
-    );
-  }
-}
 
 async function signInOnPage(page: Page, email: string, password: string) {
   await page.getByLabel('E-mail address').fill(email);

@@ -5,6 +5,7 @@ import { SECURITY_KEY_QUESTIONS } from '../../idp/security-key/forms.ts';
 import { registerPerson, type TestPerson } from '../helpers/accounts.ts';
 import { openBrowser } from '../helpers/browser.ts';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
+import { expectHeading } from '../helpers/pages.ts';
 import { startTestSite } from '../helpers/test-site.ts';
 
 type Site = Awaited<ReturnType<typeof startTestSite>>;
@@ -18,17 +19,6 @@ async function signInOnPage(page: Page, person: TestPerson) {
   await page.getByLabel('E-mail address').fill(person.email);
   await page.getByLabel('Password', { exact: true }).fill(person.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-}
-
-/** Waits for a heading; fails with the page's text when another page is shown instead. */
-async function expectHeading(page: Page, name: string) {
-  try {
-    await page.getByRole('heading', { name }).waitFor({ timeout: 10_000 });
-  } catch {
-    throw new Error(
-      `expected "${name}" at ${page.url()}, saw: ${((await page.locator('body').textContent()) ?? '').slice(0, 400)}`,
-    );
-  }
 }
 
 async function answerQuestions(page: Page, answers: string[]) {

@@ -1,23 +1,14 @@
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ACR_STRONG } from '../../idp/oidc/acr.ts';
 import { newPerson } from '../helpers/accounts.ts';
 import { openBrowser } from '../helpers/browser.ts';
 import { addOrganization, addProfile, startIdpAndExtranet } from '../helpers/extranet-flow.ts';
 import { firstLink } from '../helpers/mailbox.ts';
+import { expectHeading } from '../helpers/pages.ts';
 
 const KEY = 'Blue-Harbour-Lantern-7';
 const QUESTIONS = ["Mother's birthplace", 'Name of first pet', 'Favourite teacher'];
 const ANSWERS = ['Porto', 'Rex', 'Mrs Almeida'];
-
-async function expectHeading(page: Page, name: string) {
-  try {
-    await page.getByRole('heading', { name }).waitFor({ timeout: 15_000 });
-  } catch {
-    const text = ((await page.locator('main').textContent()) ?? '').replace(/\s+/g, ' ').slice(0, 300);
-    throw new Error(`expected "${name}" at ${page.url()}, saw: ${text}`);
-  }
-}
 
 /**
  * Seed 000, end to end at the strong level the extranet asks for: a Passport is
