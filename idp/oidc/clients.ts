@@ -10,8 +10,15 @@ const clientMetadata = z.looseObject({
   first_party: z.boolean().optional(),
 });
 
-/** Static clients from IDP_CLIENTS_FILE: a JSON array of client metadata. */
-export async function loadStaticClients(file: string | undefined): Promise<z.infer<typeof clientMetadata>[]> {
+/**
+ * Static clients from IDP_CLIENTS_FILE: a JSON array of client metadata. A string
+ * value may name an environment variable, as in "${RP_CLIENT_SECRET}", so the
+ * file can be committed and the secret kept out of it.
+ */
+export async function loadStaticClients(
+  file: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<z.infer<typeof clientMetadata>[]> {
   if (!file) return [];
   let text: string;
   try {
@@ -27,7 +34,7 @@ export async function loadStaticClients(file: string | undefined): Promise<z.inf
   } catch {
     throw new ConfigError(`Invalid configuration: IDP_CLIENTS_FILE: ${file} is not valid JSON`);
   }
-  const result = z.array(clientMetadata).safeParse(json);
+  const result = z.array(clientMetadata).safeParse(withEnvironment(json, env));
   if (!result.success) {
     const issue = result.error.issues[0]!;
     throw new ConfigError(
@@ -44,4 +51,21 @@ export async function loadStaticClients(file: string | undefined): Promise<z.inf
     ids.add(client.client_id);
   }
   return result.data;
+}
+
+function withEnvironment(value: unknown, env: NodeJS.ProcessEnv): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Z0-9_]+)\}/g, (_match, name: string) => {
+      const replacement = env[name];
+      if (!replacement) {
+        throw new ConfigError(`Invalid configuration: IDP_CLIENTS_FILE: it names \${${name}}, which is not set`);
+      }
+      return replacement;
+    });
+  }
+  if (Array.isArray(value)) return value.map((item) => withEnvironment(item, env));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withEnvironment(item, env)]));
+  }
+  return value;
 }

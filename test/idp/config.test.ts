@@ -1,6 +1,9 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { loadStaticClients } from '../../idp/oidc/clients.ts';
 import { loadIdpConfig } from '../../shared/config/idp.ts';
 
 describe('configuration', () => {
@@ -47,5 +50,30 @@ describe('configuration', () => {
     });
     expect(result.status).toBe(78);
     expect(result.stderr.trim()).toMatch(/^Invalid configuration: IDP_CLIENTS_FILE: cannot read/);
+  });
+
+  test('a clients file takes secrets from the environment, and names a missing one', async () => {
+    const file = path.join(await mkdtemp(path.join(tmpdir(), 'passport-clients-')), 'clients.json');
+    await writeFile(
+      file,
+      JSON.stringify([
+        {
+          client_id: 'site',
+          client_secret: '${SITE_SECRET}',
+          redirect_uris: ['https://site.example/callback'],
+        },
+      ]),
+    );
+    const [client] = await loadStaticClients(file, { SITE_SECRET: 'from-the-environment' });
+    expect(client?.client_secret).toBe('from-the-environment');
+    await expect(loadStaticClients(file, {})).rejects.toThrow(
+      /^Invalid configuration: IDP_CLIENTS_FILE: it names \$\{SITE_SECRET\}, which is not set$/,
+    );
+  });
+
+  test("the compose deployment's clients file registers the extranet", async () => {
+    const clients = await loadStaticClients('deploy/clients.json', { RP_CLIENT_SECRET: 'x'.repeat(32) });
+    expect(clients.map((client) => client.client_id)).toEqual(['customersource']);
+    expect(clients[0]?.client_secret).toBe('x'.repeat(32));
   });
 });
