@@ -35,7 +35,10 @@ export type StartIdpOptions = {
 /** Starts a complete IdP: store, migrations, keys, provider, pages, mail worker and sweeps. */
 export async function startIdp(options: StartIdpOptions = {}) {
   const config = loadIdpConfig(options.env ?? process.env);
-  const configured = [...(await loadStaticClients(config.clientsFile, options.env ?? process.env)), ...(options.clients ?? [])];
+  const configured = [
+    ...(await loadStaticClients(config.clientsFile, options.env ?? process.env)),
+    ...(options.clients ?? []),
+  ];
   // Account pages sign people in as the IdP's own first-party client.
   const clients = configured.some((client) => client.client_id === ACCOUNT_CLIENT_ID)
     ? configured

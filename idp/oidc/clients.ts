@@ -58,7 +58,9 @@ function withEnvironment(value: unknown, env: NodeJS.ProcessEnv): unknown {
     return value.replace(/\$\{([A-Z0-9_]+)\}/g, (_match, name: string) => {
       const replacement = env[name];
       if (!replacement) {
-        throw new ConfigError(`Invalid configuration: IDP_CLIENTS_FILE: it names \${${name}}, which is not set`);
+        throw new ConfigError(
+          `Invalid configuration: IDP_CLIENTS_FILE: it names \${${name}}, which is not set`,
+        );
       }
       return replacement;
     });

@@ -59,6 +59,7 @@ describe('configuration', () => {
       JSON.stringify([
         {
           client_id: 'site',
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: the placeholder syntax of a clients file.
           client_secret: '${SITE_SECRET}',
           redirect_uris: ['https://site.example/callback'],
         },
