@@ -20,7 +20,7 @@ try {
   // Development wiring: unless the operator registered clients, the extranet is a
   // first-party client with a secret made for this run and handed to both sides.
   const devSecret = extranetConfig.clientSecret ?? randomBytes(32).toString('base64url');
-  const devClients = idpConfig.clientsFile
+  const devClients = idpConfig.hasStaticClients
     ? []
     : [
         {

@@ -11,14 +11,17 @@ const clientMetadata = z.looseObject({
 });
 
 /**
- * Static clients from IDP_CLIENTS_FILE: a JSON array of client metadata. A string
- * value may name an environment variable, as in "${RP_CLIENT_SECRET}", so the
- * file can be committed and the secret kept out of it.
+ * Static clients: a JSON array of client metadata, from the file IDP_CLIENTS_FILE
+ * names or inline in IDP_CLIENTS. A string value may name an environment
+ * variable, as in "${RP_CLIENT_SECRET}", so a file can be committed and the
+ * secret kept out of it.
  */
 export async function loadStaticClients(
   file: string | undefined,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<z.infer<typeof clientMetadata>[]> {
+  const inline = env.IDP_CLIENTS;
+  if (inline) return parseClients('IDP_CLIENTS', inline, 'its value', env);
   if (!file) return [];
   let text: string;
   try {
@@ -28,24 +31,26 @@ export async function loadStaticClients(
       `Invalid configuration: IDP_CLIENTS_FILE: cannot read ${file} (${(error as Error).message})`,
     );
   }
+  return parseClients('IDP_CLIENTS_FILE', text, file, env);
+}
+
+function parseClients(variable: string, text: string, source: string, env: NodeJS.ProcessEnv) {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    throw new ConfigError(`Invalid configuration: IDP_CLIENTS_FILE: ${file} is not valid JSON`);
+    throw new ConfigError(`Invalid configuration: ${variable}: ${source} is not valid JSON`);
   }
-  const result = z.array(clientMetadata).safeParse(withEnvironment(json, env));
+  const result = z.array(clientMetadata).safeParse(withEnvironment(json, env, variable));
   if (!result.success) {
     const issue = result.error.issues[0]!;
-    throw new ConfigError(
-      `Invalid configuration: IDP_CLIENTS_FILE: [${issue.path.join('.')}] ${issue.message}`,
-    );
+    throw new ConfigError(`Invalid configuration: ${variable}: [${issue.path.join('.')}] ${issue.message}`);
   }
   const ids = new Set<string>();
   for (const client of result.data) {
     if (ids.has(client.client_id)) {
       throw new ConfigError(
-        `Invalid configuration: IDP_CLIENTS_FILE: client_id ${client.client_id} appears twice`,
+        `Invalid configuration: ${variable}: client_id ${client.client_id} appears twice`,
       );
     }
     ids.add(client.client_id);
@@ -53,21 +58,21 @@ export async function loadStaticClients(
   return result.data;
 }
 
-function withEnvironment(value: unknown, env: NodeJS.ProcessEnv): unknown {
+function withEnvironment(value: unknown, env: NodeJS.ProcessEnv, variable: string): unknown {
   if (typeof value === 'string') {
     return value.replace(/\$\{([A-Z0-9_]+)\}/g, (_match, name: string) => {
       const replacement = env[name];
       if (!replacement) {
-        throw new ConfigError(
-          `Invalid configuration: IDP_CLIENTS_FILE: it names \${${name}}, which is not set`,
-        );
+        throw new ConfigError(`Invalid configuration: ${variable}: it names \${${name}}, which is not set`);
       }
       return replacement;
     });
   }
-  if (Array.isArray(value)) return value.map((item) => withEnvironment(item, env));
+  if (Array.isArray(value)) return value.map((item) => withEnvironment(item, env, variable));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withEnvironment(item, env)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, withEnvironment(item, env, variable)]),
+    );
   }
   return value;
 }

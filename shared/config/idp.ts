@@ -11,6 +11,7 @@ const schema = z
     DATA_DIR: z.string().min(1).default('data'),
     IDP_DATABASE_URL: postgresUrl.optional(),
     IDP_CLIENTS_FILE: z.string().min(1).optional(),
+    IDP_CLIENTS: z.string().min(2).optional(),
     IDP_INITIAL_ACCESS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     IDP_REMEMBERED_SESSION_DAYS: positiveInt.max(400).default(30),
     IDP_SIGNING_KEY_ROTATION_DAYS: positiveInt.default(90),
@@ -31,6 +32,8 @@ export function loadIdpConfig(env: NodeJS.ProcessEnv = process.env) {
     dataDir: path.resolve(raw.DATA_DIR),
     databaseUrl: raw.IDP_DATABASE_URL,
     clientsFile: raw.IDP_CLIENTS_FILE,
+    /** Static clients configured at all, in the file or inline (IDP_CLIENTS). */
+    hasStaticClients: Boolean(raw.IDP_CLIENTS_FILE || raw.IDP_CLIENTS),
     initialAccessToken: raw.IDP_INITIAL_ACCESS_TOKEN,
     rememberedSessionSeconds: raw.IDP_REMEMBERED_SESSION_DAYS * 86_400,
     signingKeyRotationSeconds: raw.IDP_SIGNING_KEY_ROTATION_DAYS * 86_400,

@@ -77,4 +77,16 @@ describe('configuration', () => {
     expect(clients.map((client) => client.client_id)).toEqual(['customersource']);
     expect(clients[0]?.client_secret).toBe('x'.repeat(32));
   });
+
+  test('clients may come inline from IDP_CLIENTS, validated the same way', async () => {
+    const clients = [{ client_id: 'inline', redirect_uris: ['https://site.example/callback'] }];
+    const loaded = await loadStaticClients(undefined, { IDP_CLIENTS: JSON.stringify(clients) });
+    expect(loaded.map((client) => client.client_id)).toEqual(['inline']);
+    await expect(loadStaticClients(undefined, { IDP_CLIENTS: '[{"client_id": 1}]' })).rejects.toThrow(
+      /^Invalid configuration: IDP_CLIENTS: \[0\.client_id\]/,
+    );
+    await expect(loadStaticClients(undefined, { IDP_CLIENTS: 'not json' })).rejects.toThrow(
+      /^Invalid configuration: IDP_CLIENTS: its value is not valid JSON$/,
+    );
+  });
 });

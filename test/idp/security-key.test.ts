@@ -368,6 +368,27 @@ describe('security key step-up', () => {
     expect(walk.html).toContain('>Password</label>');
   });
 
+  test('"Sign in with a different account" from the key page signs in the other person, who then sets up a key', async () => {
+    const { person } = await personWithKey();
+    const other = await registerPerson(idp);
+    const walk = await atKeyPage(person);
+    await walk.get('/sign-in');
+    await walk.post('/login', { email: other.email, password: other.password });
+    // oidc-provider ends the first person's session before the second one's begins: a form to confirm it.
+    expect(walk.html).toContain('/session/end/confirm');
+    const action = /<form[^>]*action="([^"]+)"/.exec(walk.html)![1]!.replace(/&amp;/g, '&');
+    const fields = Object.fromEntries(
+      [...walk.html.matchAll(/<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"/g)].map((match) => [
+        match[1]!,
+        match[2]!,
+      ]),
+    );
+    const next = await walk.browser.follow(new URL(action, idp.issuer), { form: fields }, atCallback);
+    expect(next.url.pathname).toMatch(/^\/interaction\/[^/]+\/security-key\/set-up$/);
+    const page = await next.response.text();
+    expect(page).toContain('Set up your security key');
+  });
+
   test('a wrong key is refused clearly; the right one still works', async () => {
     const { person } = await personWithKey();
     const walk = await atKeyPage(person);
