@@ -52,10 +52,17 @@ export function parseUrlEncoded(body: string): Record<string, string | string[]>
 export function parseForm<Schema extends z.ZodType>(schema: Schema, body: unknown): z.infer<Schema> {
   const result = schema.safeParse(body ?? {});
   if (result.success) return result.data;
+  const fields = (body ?? {}) as Record<string, unknown>;
   const fieldErrors: Record<string, string> = {};
   for (const issue of result.error.issues) {
     const field = String(issue.path[0] ?? 'form');
-    fieldErrors[field] ??= issue.code === 'invalid_type' ? messageForType(issue) : issue.message;
+    // A repeated field arrives as an array: say so rather than "is required".
+    const repeated = Array.isArray(fields[field]);
+    fieldErrors[field] ??= repeated
+      ? 'This field was sent more than once.'
+      : issue.code === 'invalid_type'
+        ? messageForType(issue)
+        : issue.message;
   }
   throw new InvalidInput(fieldErrors);
 }

@@ -103,6 +103,7 @@ describe('bad input is refused clearly, with a 4xx and nothing stored', () => {
         body: 'email=a%40example.test&email=b%40example.test&password=x',
       });
       expect(response.status).toBe(400);
+      expect(await response.text()).toContain('sent more than once');
     });
 
     test('invalid UTF-8', async () => {
