@@ -79,8 +79,7 @@ export function createAccountSettings(deps: {
    * accounts service so it costs and answers exactly like a sign-in.
    */
   async function confirmPassword(actor: Actor, password: string, clientId: string): Promise<void> {
-    const account = await load(actor.accountId);
-    const ok = await checkPassword(actor, account.email, password);
+    const ok = await checkPassword(actor, await passwordHashOf(actor), password);
     await recordActivity(db, {
       ...actor,
       kind: 'sign-in',
@@ -91,14 +90,20 @@ export function createAccountSettings(deps: {
     if (!ok) throw new PasswordIncorrect();
   }
 
-  async function checkPassword(actor: Actor, email: string, password: string): Promise<boolean> {
+  async function passwordHashOf(actor: Actor): Promise<string> {
+    const hash = await settings.findPasswordHash(db, actor.accountId);
+    // The session outlived its account: nothing here can be shown or changed.
+    if (hash === undefined) throw new NotFound('This Passport no longer exists.');
+    return hash;
+  }
+
+  async function checkPassword(actor: Actor, passwordHash: string, password: string): Promise<boolean> {
     const throttleKey = `account-password-check:${actor.accountId}`;
     if ((await countSoFar(db, throttleKey, HOUR_MS)) >= PASSWORD_CHECKS_PER_HOUR) {
       throw new Throttled('Too many wrong passwords. Please try again in an hour.');
     }
     try {
-      const signedIn = await deps.accounts.authenticate(email, password);
-      if (signedIn !== actor.accountId) return false;
+      await deps.accounts.verifyPassword({ id: actor.accountId, password_hash: passwordHash }, password);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       await countInWindow(db, throttleKey, HOUR_MS);
@@ -176,16 +181,17 @@ export function createAccountSettings(deps: {
     keepSessionId: string,
   ): Promise<void> {
     const account = await load(actor.accountId);
-    if (!(await checkPassword(actor, account.email, change.currentPassword))) {
+    const passwordHash = await passwordHashOf(actor);
+    if (!(await checkPassword(actor, passwordHash, change.currentPassword))) {
       await recordActivity(db, { ...actor, kind: 'password-change', success: false });
       throw new InvalidInput({ current_password: 'Your current password is not correct.' });
     }
-    if (await verifySecret((await settings.findPasswordHash(db, account.id)) ?? '', change.newPassword)) {
+    if (await verifySecret(passwordHash, change.newPassword)) {
       throw new InvalidInput({ password: 'Choose a password other than your current one.' });
     }
-    const passwordHash = await hashSecret(change.newPassword);
+    const newPasswordHash = await hashSecret(change.newPassword);
     await db.transaction().execute(async (tx) => {
-      await settings.updatePassword(tx, account.id, passwordHash);
+      await settings.updatePassword(tx, account.id, newPasswordHash);
       await settings.dropPendingLinks(tx, account.id, ['email-change', 'alternate-email', 'password-reset']);
       await recordActivity(tx, entry(actor, 'password-change'));
       await enqueueMail(tx, passwordChangedNotice(account.email));
@@ -285,7 +291,7 @@ export function createAccountSettings(deps: {
   async function changeSecretQuestion(actor: Actor, secret: { question: string; answer: string }) {
     const account = await load(actor.accountId);
     // Whoever learns the answer must not learn the password with it.
-    if (await verifySecret((await settings.findPasswordHash(db, account.id)) ?? '', secret.answer)) {
+    if (await verifySecret(await passwordHashOf(actor), secret.answer)) {
       throw new InvalidInput({ answer: 'Your answer cannot be your password.' });
     }
     const answerHash = await hashSecret(normalizeAnswer(secret.answer));

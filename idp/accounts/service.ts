@@ -43,6 +43,8 @@ export class AccountAlreadyActive extends DomainError {
   }
 }
 
+type Credentials = { id: string; password_hash: string };
+
 export function createAccountService(deps: { db: IdpDatabase; issuer: string; mailQueued: () => void }) {
   const { db, issuer } = deps;
 
@@ -113,7 +115,11 @@ export function createAccountService(deps: { db: IdpDatabase; issuer: string; ma
 
   /** One answer for every failure, and the same cost whether or not the account exists. */
   async function authenticate(email: string, password: string): Promise<string> {
-    const account = await accounts.findCredentialsByEmailKey(db, emailKey(email));
+    return verifyPassword(await accounts.findCredentialsByEmailKey(db, emailKey(email)), password);
+  }
+
+  /** The same check, for a caller that has already looked the account up. */
+  async function verifyPassword(account: Credentials | undefined, password: string): Promise<string> {
     const valid = account
       ? await verifySecret(account.password_hash, password)
       : await verifyAgainstNothing(password);
@@ -121,7 +127,7 @@ export function createAccountService(deps: { db: IdpDatabase; issuer: string; ma
     return account.id;
   }
 
-  return { register, checkActivationLink, activate, authenticate };
+  return { register, checkActivationLink, activate, authenticate, verifyPassword };
 }
 
 export type AccountService = ReturnType<typeof createAccountService>;

@@ -57,8 +57,8 @@ export async function interactionRoutes(app: FastifyInstance, deps: Deps) {
     interaction: Interaction,
     form: { email?: string; error?: DomainError; botCheck?: boolean } = {},
   ) {
-    const remembered = await findAccountEmails(db, rememberedAccountIds(request));
     const order = rememberedAccountIds(request);
+    const remembered = await findAccountEmails(db, order);
     remembered.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
     const chosen = remembered.find(
       (account) => account.id === (request.query as { account?: string }).account,

@@ -64,7 +64,8 @@ export function createPasswordSignIn(deps: {
 
     let accountId: string;
     try {
-      accountId = await accounts.authenticate(attempt.email, attempt.password);
+      // The account was read above to pick the guard's lanes: verify against that row.
+      accountId = await accounts.verifyPassword(account, attempt.password);
     } catch (error) {
       if (!(error instanceof InvalidCredentials)) throw error;
       if (account) await recordActivity(db, { ...activity, accountId: account.id, success: false });
