@@ -46,15 +46,6 @@ export async function updateEmail(db: Executor, accountId: string, email: string
     .execute();
 }
 
-export async function updatePassword(db: Executor, accountId: string, passwordHash: string) {
-  const now = Date.now();
-  await db
-    .updateTable('accounts')
-    .set({ password_hash: passwordHash, password_changed_at: now, updated_at: now })
-    .where('id', '=', accountId)
-    .execute();
-}
-
 /** A new alternate address starts unconfirmed; null removes it. */
 export async function setAlternateEmail(db: Executor, accountId: string, email: string | null) {
   await db
@@ -133,22 +124,5 @@ export async function updateSecretQuestion(
     .updateTable('accounts')
     .set({ secret_question: question, secret_answer_hash: answerHash, updated_at: Date.now() })
     .where('id', '=', accountId)
-    .execute();
-}
-
-/**
- * Drops the account's links that are still unspent, so a link mailed before a
- * password change or a "sign out everywhere" cannot change the account after it.
- */
-export async function dropPendingLinks(
-  db: Executor,
-  accountId: string,
-  purposes: readonly ('email-change' | 'alternate-email' | 'password-reset')[],
-) {
-  await db
-    .deleteFrom('email_tokens')
-    .where('account_id', '=', accountId)
-    .where('purpose', 'in', purposes)
-    .where('consumed_at', 'is', null)
     .execute();
 }

@@ -4,9 +4,14 @@ import { clearCount, countInWindow, countSoFar } from '../../shared/db/window-co
 import { DomainError, InvalidInput, LinkInvalid, NotFound, Throttled } from '../../shared/http/errors.ts';
 import { enqueueMail } from '../../shared/mail/outbox.ts';
 import { hashSecret, verifySecret } from '../../shared/security/hashing.ts';
-import { consumeEmailToken, issueEmailToken, peekEmailToken } from '../accounts/email-tokens.ts';
+import {
+  consumeEmailToken,
+  dropPendingTokens,
+  issueEmailToken,
+  peekEmailToken,
+} from '../accounts/email-tokens.ts';
 import { emailKey, normalizeAnswer } from '../accounts/normalize.ts';
-import { emailKeyExists, findAccountEmails } from '../accounts/repository.ts';
+import { emailKeyExists, findAccountEmails, setPassword } from '../accounts/repository.ts';
 import type { AccountService } from '../accounts/service.ts';
 import { type ActivityEntry, listActivity, recordActivity } from '../activity/repository.ts';
 import type { IdpDatabase } from '../database.ts';
@@ -128,7 +133,7 @@ export function createAccountSettings(deps: {
         await enqueueMail(tx, addressTakenMail(newEmail, `${issuer}/`));
         return;
       }
-      await settings.dropPendingLinks(tx, account.id, ['email-change']);
+      await dropPendingTokens(tx, account.id, ['email-change']);
       const token = await issueEmailToken(tx, {
         purpose: 'email-change',
         emailKey: key,
@@ -191,8 +196,8 @@ export function createAccountSettings(deps: {
     }
     const newPasswordHash = await hashSecret(change.newPassword);
     await db.transaction().execute(async (tx) => {
-      await settings.updatePassword(tx, account.id, newPasswordHash);
-      await settings.dropPendingLinks(tx, account.id, ['email-change', 'alternate-email', 'password-reset']);
+      await setPassword(tx, account.id, newPasswordHash);
+      await dropPendingTokens(tx, account.id, ['email-change', 'alternate-email', 'password-reset']);
       await recordActivity(tx, entry(actor, 'password-change'));
       await enqueueMail(tx, passwordChangedNotice(account.email));
     });
@@ -209,7 +214,7 @@ export function createAccountSettings(deps: {
     }
     await db.transaction().execute(async (tx) => {
       await settings.setAlternateEmail(tx, account.id, alternate);
-      await settings.dropPendingLinks(tx, account.id, ['alternate-email']);
+      await dropPendingTokens(tx, account.id, ['alternate-email']);
       const token = await issueEmailToken(tx, {
         purpose: 'alternate-email',
         emailKey: key,
@@ -235,7 +240,7 @@ export function createAccountSettings(deps: {
     if (!account.alternate_email) return;
     await db.transaction().execute(async (tx) => {
       await settings.setAlternateEmail(tx, account.id, null);
-      await settings.dropPendingLinks(tx, account.id, ['alternate-email']);
+      await dropPendingTokens(tx, account.id, ['alternate-email']);
       await recordActivity(tx, entry(actor, 'alternate-email-change', `${account.alternate_email} removed`));
       await enqueueMail(tx, alternateEmailChangedNotice(account.email, null));
     });
@@ -306,7 +311,7 @@ export function createAccountSettings(deps: {
   /** Every session ends, this one too, and links mailed from any of them stop working. */
   async function signOutEverywhere(actor: Actor): Promise<void> {
     await db.transaction().execute(async (tx) => {
-      await settings.dropPendingLinks(tx, actor.accountId, ['email-change', 'alternate-email']);
+      await dropPendingTokens(tx, actor.accountId, ['email-change', 'alternate-email']);
       await recordActivity(tx, entry(actor, 'sign-out-everywhere'));
     });
     await endSessions(provider, db, actor.accountId);

@@ -68,3 +68,16 @@ export async function consumeEmailToken(tx: Transaction<IdpTables>, purpose: Tok
   if (Number(spent.numUpdatedRows) !== 1) throw new LinkUsed();
   return { ...row, payload: JSON.parse(row.payload) as unknown };
 }
+
+/**
+ * Drops the account's links that are still unspent, so a link mailed before a
+ * password change or a "sign out everywhere" cannot change the account after it.
+ */
+export async function dropPendingTokens(db: Executor, accountId: string, purposes: readonly TokenPurpose[]) {
+  await db
+    .deleteFrom('email_tokens')
+    .where('account_id', '=', accountId)
+    .where('purpose', 'in', purposes)
+    .where('consumed_at', 'is', null)
+    .execute();
+}

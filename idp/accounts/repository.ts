@@ -49,3 +49,12 @@ export type NewAccount = Pick<
 export async function insertAccount(db: Executor, account: NewAccount): Promise<void> {
   await db.insertInto('accounts').values(account).execute();
 }
+
+/** A new password, whichever way it came (reset, change): the one place it is written. */
+export async function setPassword(db: Executor, accountId: string, passwordHash: string, now = Date.now()) {
+  await db
+    .updateTable('accounts')
+    .set({ password_hash: passwordHash, password_changed_at: now, updated_at: now })
+    .where('id', '=', accountId)
+    .execute();
+}

@@ -28,16 +28,3 @@ export function findRecoveryAccountById(db: Executor, id: string) {
 }
 
 export type RecoveryAccount = NonNullable<Awaited<ReturnType<typeof findRecoveryAccountById>>>;
-
-export async function replacePassword(
-  db: Executor,
-  accountId: string,
-  passwordHash: string,
-  now: number,
-): Promise<void> {
-  await db
-    .updateTable('accounts')
-    .set({ password_hash: passwordHash, password_changed_at: now, updated_at: now })
-    .where('id', '=', accountId)
-    .execute();
-}

@@ -9,6 +9,7 @@ import { hashSecret, verifyAgainstNothing, verifySecret } from '../../shared/sec
 import { consumeEmailToken, issueEmailToken, peekEmailToken } from '../accounts/email-tokens.ts';
 import { emailKey, normalizeAnswer } from '../accounts/normalize.ts';
 import { passwordProblem } from '../accounts/password-policy.ts';
+import { setPassword } from '../accounts/repository.ts';
 import { SECRET_QUESTIONS } from '../accounts/secret-questions.ts';
 import { recordActivity } from '../activity/repository.ts';
 import type { IdpDatabase, IdpTables } from '../database.ts';
@@ -18,7 +19,6 @@ import {
   findRecoveryAccountByEmailKey,
   findRecoveryAccountById,
   type RecoveryAccount,
-  replacePassword,
 } from './repository.ts';
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -218,7 +218,7 @@ export function createRecoveryService(deps: {
     origin: RequestOrigin,
     way: 'link' | 'secret answer',
   ) {
-    await replacePassword(tx, account.id, passwordHash, Date.now());
+    await setPassword(tx, account.id, passwordHash);
     await recordActivity(tx, {
       accountId: account.id,
       kind: 'password-reset',
