@@ -6,7 +6,12 @@ import { clearCount, countInWindow } from '../../shared/db/window-counters.ts';
 import { DomainError, InvalidInput, LinkInvalid, Throttled } from '../../shared/http/errors.ts';
 import { enqueueMail } from '../../shared/mail/outbox.ts';
 import { hashSecret, verifyAgainstNothing, verifySecret } from '../../shared/security/hashing.ts';
-import { consumeEmailToken, issueEmailToken, peekEmailToken } from '../accounts/email-tokens.ts';
+import {
+  consumeEmailToken,
+  dropPendingTokens,
+  issueEmailToken,
+  peekEmailToken,
+} from '../accounts/email-tokens.ts';
 import { emailKey, normalizeAnswer } from '../accounts/normalize.ts';
 import { passwordProblem } from '../accounts/password-policy.ts';
 import { setPassword } from '../accounts/repository.ts';
@@ -219,6 +224,9 @@ export function createRecoveryService(deps: {
     way: 'link' | 'secret answer',
   ) {
     await setPassword(tx, account.id, passwordHash);
+    // Whoever knew the old password may have asked to move the account to their own
+    // addresses: those links, and any other reset link, stop working with the reset.
+    await dropPendingTokens(tx, account.id, ['email-change', 'alternate-email', 'password-reset']);
     await recordActivity(tx, {
       accountId: account.id,
       kind: 'password-reset',

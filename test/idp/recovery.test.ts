@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { issueEmailToken } from '../../idp/accounts/email-tokens.ts';
 import { emailKey } from '../../idp/accounts/normalize.ts';
 import { SECRET_QUESTIONS } from '../../idp/accounts/secret-questions.ts';
 import { newPerson, registerPerson, type TestPerson } from '../helpers/accounts.ts';
@@ -183,6 +184,40 @@ describe('forgot your password', () => {
       expect(activity[0]).toMatchObject({ success: 1, detail: 'link' });
       expect(activity[0]!.ip).toBeTruthy();
       expect(activity[0]!.user_agent).toBeTruthy();
+    });
+
+    test('a reset spends the links an intruder may have asked for: e-mail change and alternate address', async () => {
+      const person = await registerPerson(idp);
+      const account = await accountOf(person);
+      // Someone who knew the old password asked to move the account to their own addresses.
+      const pending = await Promise.all(
+        (['email-change', 'alternate-email'] as const).map((purpose) =>
+          issueEmailToken(idp.db, {
+            purpose,
+            emailKey: 'intruder@example.test',
+            accountId: account.id,
+            payload: { email: 'intruder@example.test' },
+            ttlMs: 60 * 60 * 1000,
+          }),
+        ),
+      );
+      await requestLink(person.email);
+      const reset = await fetch(await mailedLink(person), {
+        method: 'POST',
+        body: new URLSearchParams({ password: 'Brand-New-Password-1', password2: 'Brand-New-Password-1' }),
+      });
+      expect(reset.status).toBe(200);
+
+      const [emailChange, alternate] = pending;
+      expect((await fetch(url(`/account/email/confirm/${emailChange}`), { method: 'POST' })).status).toBe(
+        404,
+      );
+      expect(
+        (await fetch(url(`/account/alternate-email/verify/${alternate}`), { method: 'POST' })).status,
+      ).toBe(404);
+      const after = await accountOf(person);
+      expect(after.email).toBe(person.email);
+      expect(after.alternate_email).toBeNull();
     });
 
     test('an expired link is refused and changes nothing', async () => {
