@@ -235,22 +235,23 @@ export async function revokeOpenTokens(tx: Tx, profileId: string): Promise<numbe
  * yet chosen, which with a single link means using it).
  */
 export async function removeProfile(tx: Tx, profileId: string, now = Date.now()) {
-  const identities = await tx
-    .selectFrom('links')
-    .select(['issuer', 'subject'])
-    .where('profile_id', '=', profileId)
-    .execute();
-  let sessionsEnded = 0;
-  for (const identity of identities) {
-    const ended = await tx
-      .deleteFrom('sessions')
-      .where('issuer', '=', identity.issuer)
-      .where('subject', '=', identity.subject)
-      .where((eb) => eb.or([eb('profile_id', '=', profileId), eb('profile_id', 'is', null)]))
-      .executeTakeFirst();
-    sessionsEnded += Number(ended.numDeletedRows);
-  }
-  await tx.deleteFrom('links').where('profile_id', '=', profileId).execute();
+  // One statement for every identity linked to the profile, however many there are.
+  const ended = await tx
+    .deleteFrom('sessions')
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('links')
+          .select('links.profile_id')
+          .where('links.profile_id', '=', profileId)
+          .whereRef('links.issuer', '=', 'sessions.issuer')
+          .whereRef('links.subject', '=', 'sessions.subject'),
+      ),
+    )
+    .where((eb) => eb.or([eb('profile_id', '=', profileId), eb('profile_id', 'is', null)]))
+    .executeTakeFirst();
+  const sessionsEnded = Number(ended.numDeletedRows);
+  const unlinked = await tx.deleteFrom('links').where('profile_id', '=', profileId).executeTakeFirst();
   const tokensRevoked = await revokeOpenTokens(tx, profileId);
   await tx
     .updateTable('profiles')
@@ -258,7 +259,7 @@ export async function removeProfile(tx: Tx, profileId: string, now = Date.now())
     .where('id', '=', profileId)
     .where('removed_at', 'is', null)
     .execute();
-  return { linksRemoved: identities.length, sessionsEnded, tokensRevoked };
+  return { linksRemoved: Number(unlinked.numDeletedRows), sessionsEnded, tokensRevoked };
 }
 
 export async function setPlan(
