@@ -23,9 +23,8 @@ import {
   ACCOUNT_CLIENT_ID,
   AccountSignInFailed,
   accountReturnPath,
-  finishAccountSignIn,
+  createAccountClient,
   refreshLoginTime,
-  startAccountSignIn,
 } from './sign-in.ts';
 
 type SignedInSession = NonNullable<Awaited<ReturnType<typeof currentSession>>>;
@@ -57,6 +56,7 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
     issuer,
     mailQueued: deps.mailQueued,
   });
+  const accountClient = createAccountClient(app, issuer);
 
   /**
    * The person behind this request, or undefined once the reply redirects them:
@@ -71,7 +71,7 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
   ): Promise<Visit | undefined> {
     const session = await currentSession(provider, request, reply);
     if (!session) {
-      await startAccountSignIn(request, reply, issuer, page);
+      await accountClient.start(request, reply, page);
       return undefined;
     }
     const account = await service.load(session.accountId);
@@ -131,7 +131,7 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
   });
 
   app.get('/account/callback', async (request, reply) => {
-    const finished = await finishAccountSignIn(app, request, reply, issuer);
+    const finished = await accountClient.finish(request, reply);
     if (!finished) return reply.redirect('/', 303);
     const session = await currentSession(provider, request, reply);
     if (session?.accountId !== finished.accountId) throw new AccountSignInFailed();

@@ -1,8 +1,7 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { createLocalJWKSet, jwtVerify } from 'jose';
 import type Provider from 'oidc-provider';
 import type { ClientMetadata } from 'oidc-provider';
+import * as oidc from 'openid-client';
 import { DomainError, SessionExpired } from '../../shared/http/errors.ts';
 
 type SessionModel = InstanceType<Provider['Session']>;
@@ -41,41 +40,6 @@ export function accountReturnPath(value: unknown): string {
   return `${url.pathname}${url.search}`;
 }
 
-/** Sends the browser to the IdP's authorization endpoint as the account client, to come back to `returnTo`. */
-export async function startAccountSignIn(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  issuer: string,
-  returnTo: string,
-) {
-  const flow: Flow = {
-    state: randomToken(),
-    verifier: randomToken(),
-    nonce: randomToken(),
-    returnTo: accountReturnPath(returnTo),
-  };
-  reply.setCookie(FLOW_COOKIE, JSON.stringify(flow), {
-    signed: true,
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: request.protocol === 'https',
-    path: FLOW_COOKIE_PATH,
-    maxAge: FLOW_SECONDS,
-  });
-  const authorization = new URL(`${issuer}/auth`);
-  authorization.search = new URLSearchParams({
-    client_id: ACCOUNT_CLIENT_ID,
-    redirect_uri: `${issuer}/account/callback`,
-    response_type: 'code',
-    scope: 'openid',
-    state: flow.state,
-    nonce: flow.nonce,
-    code_challenge: createHash('sha256').update(flow.verifier).digest('base64url'),
-    code_challenge_method: 'S256',
-  }).toString();
-  return reply.redirect(authorization.href, 303);
-}
-
 export class AccountSignInFailed extends DomainError {
   override name = 'AccountSignInFailed';
   constructor() {
@@ -84,52 +48,123 @@ export class AccountSignInFailed extends DomainError {
 }
 
 /**
- * Finishes the account client's code flow: the state must be this browser's,
- * and the code is exchanged (with the PKCE verifier) for an ID token whose
- * signature, issuer, audience and nonce are checked. The IdP session cookie
- * was already set by the sign-in; this proves the flow was the real one.
- * Returns who signed in and where they were going, or undefined when they cancelled.
+ * The account pages' OIDC client: openid-client, as any relying site would use,
+ * with its requests to the IdP answered in-process (no route from this server
+ * back to its public address is needed). Discovery and the signing keys are
+ * fetched once per app and then cached by openid-client.
  */
-export async function finishAccountSignIn(
-  app: FastifyInstance,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  issuer: string,
-): Promise<{ accountId: string; returnTo: string } | undefined> {
-  const flow = readFlow(request);
-  reply.clearCookie(FLOW_COOKIE, { path: FLOW_COOKIE_PATH });
-  const query = request.query as Record<string, unknown>;
-  if (!flow || typeof query.state !== 'string' || !sameText(query.state, flow.state)) {
-    throw new SessionExpired();
-  }
-  if (query.iss !== undefined && query.iss !== issuer) throw new AccountSignInFailed();
-  if (query.error === 'access_denied') return undefined;
-  if (typeof query.code !== 'string' || query.code.length > 200) throw new AccountSignInFailed();
+export function createAccountClient(app: FastifyInstance, issuer: string) {
+  let configuration: Promise<oidc.Configuration> | undefined;
+  const redirectUri = `${issuer}/account/callback`;
 
-  // In-process, so the exchange needs no route from this server back to its public address.
-  const exchange = await app.inject({
-    method: 'POST',
-    url: '/token',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    payload: new URLSearchParams({
-      grant_type: 'authorization_code',
-      client_id: ACCOUNT_CLIENT_ID,
-      redirect_uri: `${issuer}/account/callback`,
-      code: query.code,
-      code_verifier: flow.verifier,
-    }).toString(),
-  });
-  const idToken =
-    exchange.statusCode === 200 ? (exchange.json() as { id_token?: unknown }).id_token : undefined;
-  if (typeof idToken !== 'string') throw new AccountSignInFailed();
-  const keys = createLocalJWKSet((await app.inject({ method: 'GET', url: '/jwks' })).json());
-  try {
-    const { payload } = await jwtVerify(idToken, keys, { issuer, audience: ACCOUNT_CLIENT_ID });
-    if (payload.nonce !== flow.nonce || typeof payload.sub !== 'string') throw new AccountSignInFailed();
-    return { accountId: payload.sub, returnTo: flow.returnTo };
-  } catch {
-    throw new AccountSignInFailed();
+  function client(): Promise<oidc.Configuration> {
+    configuration ??= oidc
+      .discovery(new URL(issuer), ACCOUNT_CLIENT_ID, undefined, oidc.None(), {
+        [oidc.customFetch]: (url: string, options: oidc.CustomFetchOptions) =>
+          answerInProcess(app, issuer, url, options),
+        execute: issuer.startsWith('http://') ? [oidc.allowInsecureRequests] : [],
+      })
+      .catch((error: unknown) => {
+        configuration = undefined;
+        throw error;
+      });
+    return configuration;
   }
+
+  /** Sends the browser to the IdP's authorization endpoint as the account client, to come back to `returnTo`. */
+  async function start(request: FastifyRequest, reply: FastifyReply, returnTo: string) {
+    const flow: Flow = {
+      state: oidc.randomState(),
+      verifier: oidc.randomPKCECodeVerifier(),
+      nonce: oidc.randomNonce(),
+      returnTo: accountReturnPath(returnTo),
+    };
+    reply.setCookie(FLOW_COOKIE, JSON.stringify(flow), {
+      signed: true,
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: request.protocol === 'https',
+      path: FLOW_COOKIE_PATH,
+      maxAge: FLOW_SECONDS,
+    });
+    const authorization = oidc.buildAuthorizationUrl(await client(), {
+      redirect_uri: redirectUri,
+      scope: 'openid',
+      state: flow.state,
+      nonce: flow.nonce,
+      code_challenge: await oidc.calculatePKCECodeChallenge(flow.verifier),
+      code_challenge_method: 'S256',
+    });
+    return reply.redirect(authorization.href, 303);
+  }
+
+  /**
+   * Finishes the code flow: the state must be this browser's, and openid-client
+   * exchanges the code (with the PKCE verifier) for an ID token whose
+   * signature, issuer, audience and nonce it checks. The IdP session cookie was
+   * already set by the sign-in; this proves the flow was the real one.
+   * Returns who signed in and where they were going, or undefined when they cancelled.
+   */
+  async function finish(
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<{ accountId: string; returnTo: string } | undefined> {
+    const flow = readFlow(request);
+    reply.clearCookie(FLOW_COOKIE, { path: FLOW_COOKIE_PATH });
+    const query = request.query as Record<string, unknown>;
+    if (!flow || query.state !== flow.state) throw new SessionExpired();
+    if (query.iss !== undefined && query.iss !== issuer) throw new AccountSignInFailed();
+    if (query.error === 'access_denied') return undefined;
+    if (typeof query.code !== 'string' || query.code.length > 200) throw new AccountSignInFailed();
+    try {
+      const tokens = await oidc.authorizationCodeGrant(await client(), new URL(request.url, issuer), {
+        pkceCodeVerifier: flow.verifier,
+        expectedState: flow.state,
+        expectedNonce: flow.nonce,
+        idTokenExpected: true,
+      });
+      return { accountId: tokens.claims()!.sub, returnTo: flow.returnTo };
+    } catch {
+      throw new AccountSignInFailed();
+    }
+  }
+
+  return { start, finish };
+}
+
+/** openid-client's fetch, served by the app itself through fastify's inject. */
+async function answerInProcess(
+  app: FastifyInstance,
+  issuer: string,
+  url: string,
+  options: oidc.CustomFetchOptions,
+) {
+  const target = new URL(url);
+  const publicAddress = new URL(issuer);
+  // oidc-provider writes its URLs from the request's host and scheme: present the public ones.
+  const requestHeaders: Record<string, string> = {
+    host: publicAddress.host,
+    'x-forwarded-proto': publicAddress.protocol.replace(':', ''),
+  };
+  new Headers(options.headers as HeadersInit).forEach((value, name) => {
+    requestHeaders[name] = value;
+  });
+  const answer = await app.inject({
+    method: options.method as 'GET' | 'POST',
+    url: `${target.pathname}${target.search}`,
+    headers: requestHeaders,
+    payload: options.body === undefined || options.body === null ? undefined : String(options.body),
+  });
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(answer.headers)) {
+    for (const single of Array.isArray(value) ? value : [value]) {
+      if (single !== undefined) headers.append(name, String(single));
+    }
+  }
+  return new Response([204, 304].includes(answer.statusCode) ? null : new Uint8Array(answer.rawPayload), {
+    status: answer.statusCode,
+    headers,
+  });
 }
 
 /**
@@ -166,14 +201,4 @@ function readFlow(request: FastifyRequest): Flow | undefined {
     }
   } catch {}
   return undefined;
-}
-
-function randomToken(): string {
-  return randomBytes(32).toString('base64url');
-}
-
-function sameText(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
 }
