@@ -2,8 +2,7 @@ import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
 import type { IdpDatabase } from '../database.ts';
 import { saveConsent } from '../oidc/consents.ts';
-
-type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
+import type { Interaction } from './current.ts';
 
 /** Grants what the site asked for and remembers the decision for this account and site. */
 export async function grantConsent(provider: Provider, db: IdpDatabase, interaction: Interaction) {

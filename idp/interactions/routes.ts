@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
 import { DomainError, InvalidInput, SessionExpired } from '../../shared/http/errors.ts';
 import { parseForm } from '../../shared/http/form.ts';
@@ -9,11 +8,11 @@ import type { PageDeps } from '../page-deps.ts';
 import { asksForBotCheck, botCheckAnswer, createSecretGuard, RetryLater } from '../throttling/guard.ts';
 import { createPasswordSignIn } from '../throttling/service.ts';
 import { grantConsent, SCOPE_DESCRIPTIONS } from './consent.ts';
+import { type Interaction, requireInteraction } from './current.ts';
 import { accountChoice, signInForm } from './forms.ts';
 import { forgetAccount, rememberAccount, rememberedAccountIds } from './remembered-accounts.ts';
 
 type Deps = Pick<PageDeps, 'provider' | 'db' | 'accounts' | 'botCheck' | 'mailQueued'>;
-type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 type UidParams = { Params: { uid: string } };
 
 // The widget's answer rides along with the password once the guard asks for it.
@@ -33,15 +32,8 @@ export async function interactionRoutes(app: FastifyInstance, deps: Deps) {
   });
 
   /** The interaction this browser is in; the uid in the path must be the one its cookie names. */
-  async function currentInteraction(request: FastifyRequest<UidParams>, reply: FastifyReply) {
-    let interaction: Interaction;
-    try {
-      interaction = await provider.interactionDetails(request.raw, reply.raw);
-    } catch {
-      throw new SessionExpired();
-    }
-    if (interaction.uid !== request.params.uid) throw new SessionExpired();
-    return interaction;
+  function currentInteraction(request: FastifyRequest<UidParams>, reply: FastifyReply) {
+    return requireInteraction(provider, request, reply, request.params.uid);
   }
 
   async function finish(request: FastifyRequest, reply: FastifyReply, result: InteractionResults) {

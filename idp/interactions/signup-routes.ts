@@ -7,6 +7,7 @@ import { COUNTRIES } from '../accounts/countries.ts';
 import { OWN_QUESTION, SECRET_QUESTIONS } from '../accounts/secret-questions.ts';
 import type { AccountService, SignUpOrigin } from '../accounts/service.ts';
 import { ACR_PASSWORD } from '../oidc/acr.ts';
+import { interactionNamed } from './current.ts';
 import { signUpForm } from './forms.ts';
 import { rememberAccount } from './remembered-accounts.ts';
 
@@ -56,14 +57,10 @@ export async function signUpRoutes(app: FastifyInstance, { provider, accounts, b
 
   /** The interaction a sign-up started from, if the browser is in one. */
   async function originOf(request: FastifyRequest<SignUpRoute>, reply: FastifyReply): Promise<SignUpOrigin> {
-    if (!request.params.uid) return null;
-    try {
-      const interaction = await provider.interactionDetails(request.raw, reply.raw);
-      if (interaction.uid !== request.params.uid) return null;
-      return { interactionUid: interaction.uid, clientId: String(interaction.params.client_id) };
-    } catch {
-      return null;
-    }
+    const interaction = await interactionNamed(provider, request, reply, request.params.uid);
+    return interaction
+      ? { interactionUid: interaction.uid, clientId: String(interaction.params.client_id) }
+      : null;
   }
 
   for (const path of ['/signup', '/interaction/:uid/signup']) {

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type DomainError, InvalidInput } from '../../shared/http/errors.ts';
 import { parseForm } from '../../shared/http/form.ts';
 import { COUNTRIES } from '../accounts/countries.ts';
+import { interactionNamed } from '../interactions/current.ts';
 import type { PageDeps } from '../page-deps.ts';
 import { newPasswordForm, recoveryEmailForm, secretAnswerForm } from './forms.ts';
 import { createRecoveryService, RecoveryDetailsWrong, type RequestOrigin } from './service.ts';
@@ -43,13 +44,7 @@ export async function recoveryRoutes(app: FastifyInstance, deps: PageDeps) {
 
   /** The sign-in interaction this browser is in, when the path names it; else none. */
   async function liveInteraction(request: FastifyRequest<RecoveryRoute>, reply: FastifyReply) {
-    if (!request.params.uid) return undefined;
-    try {
-      const interaction = await provider.interactionDetails(request.raw, reply.raw);
-      return interaction.uid === request.params.uid ? interaction.uid : undefined;
-    } catch {
-      return undefined;
-    }
+    return (await interactionNamed(provider, request, reply, request.params.uid))?.uid;
   }
 
   async function signInUrl(request: FastifyRequest<RecoveryRoute>, reply: FastifyReply): Promise<string> {

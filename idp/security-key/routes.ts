@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type Provider from 'oidc-provider';
 import { DomainError, InvalidInput, SessionExpired } from '../../shared/http/errors.ts';
 import { parseForm } from '../../shared/http/form.ts';
 import { currentSession, signedInRecently } from '../account-services/session.ts';
+import { type Interaction, requireInteraction } from '../interactions/current.ts';
 import { ACR_STRONG } from '../oidc/acr.ts';
 import { SECURITY_KEY_PROMPT } from '../oidc/policy.ts';
 import type { PageDeps } from '../page-deps.ts';
@@ -11,7 +11,6 @@ import { answersForm, keyForm, newKeyForm, SECURITY_KEY_QUESTIONS, setUpForm, se
 import { type Attempt, createSecurityKeyService, type StepOwner } from './service.ts';
 
 type UidParams = { Params: { uid: string } };
-type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 type NoticeQuery = { Querystring: { notice?: string } };
 
 /** A change begun in account services waits this long for its answers to be confirmed. */
@@ -34,20 +33,9 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
 
   /** The interaction of this browser, at the security key step, and whose account it is for. */
   async function stepUp(request: FastifyRequest<UidParams>, reply: FastifyReply) {
-    let interaction: Interaction;
-    try {
-      interaction = await provider.interactionDetails(request.raw, reply.raw);
-    } catch {
-      throw new SessionExpired();
-    }
+    const interaction = await requireInteraction(provider, request, reply, request.params.uid);
     const accountId = interaction.session?.accountId;
-    if (
-      interaction.uid !== request.params.uid ||
-      interaction.prompt.name !== SECURITY_KEY_PROMPT ||
-      !accountId
-    ) {
-      throw new SessionExpired();
-    }
+    if (interaction.prompt.name !== SECURITY_KEY_PROMPT || !accountId) throw new SessionExpired();
     const base = `/interaction/${interaction.uid}/security-key`;
     return {
       interaction,
