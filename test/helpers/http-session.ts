@@ -52,6 +52,10 @@ export class HttpSession {
     throw new Error('too many redirects');
   }
 
+  cookie(name: string): string | undefined {
+    return this.#cookies.get(name);
+  }
+
   /** Another jar holding this one's cookies, as someone who copied them off the device would. */
   copy(): HttpSession {
     const copy = new HttpSession();

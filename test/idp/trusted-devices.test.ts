@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { accountClientMetadata } from '../../idp/account-services/sign-in.ts';
 import { emailKey } from '../../idp/accounts/normalize.ts';
@@ -152,6 +153,36 @@ describe('device cookies: the trusted lane belongs to a browser the server vouch
     expect(await trySignIn(stranger, guesser, owner)).toBe(429);
 
     await signIn(ownersBrowser, owner);
+  });
+
+  test('a device id is random, held only by the browser, and stored only as its SHA-256', async () => {
+    const person = await registerPerson(idp);
+    const first = new HttpSession();
+    const second = new HttpSession();
+    await signIn(first, person);
+    await signIn(second, person);
+    const deviceIds = [first, second].map((browser) => browser.cookie('idp_devices'));
+    expect(deviceIds[0]).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(deviceIds[1]).not.toBe(deviceIds[0]);
+
+    const stored = await idp.db
+      .selectFrom('trusted_devices')
+      .select('id_hash')
+      .where('account_id', '=', await accountIdOf(person))
+      .execute();
+    expect(stored.map((row) => row.id_hash).sort()).toEqual(
+      deviceIds.map((id) => createHash('sha256').update(id!).digest('base64url')).sort(),
+    );
+  });
+
+  test('a browser offers at most five accounts, and the one it lets go is no longer trusted there', async () => {
+    const [oldest, ...newer] = await registerPeople(6);
+    const browser = new HttpSession();
+    for (const person of [oldest!, ...newer]) await signIn(browser, person);
+    const page = (await openSignIn(browser)).html;
+    expect(newer.every((person) => page.includes(person.email))).toBe(true);
+    expect(page).not.toContain(oldest!.email);
+    expect(await guessesUntilRefused(browser, oldest!.email, attacker())).toBe(ACCOUNT_ALLOWANCE);
   });
 
   describe('a device stops being trusted, and stops showing the account, after', () => {
