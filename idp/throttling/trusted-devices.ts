@@ -72,6 +72,7 @@ export function createTrustedDevices(db: IdpDatabase, now: () => number = Date.n
       deviceId = known.deviceId;
       await touchTrustedDevice(db, known.device, at);
     } else {
+      // Made and hashed like a mailed token: one helper for every random credential.
       const issued = newMailToken();
       deviceId = issued.token;
       await insertTrustedDevice(db, issued.hash, accountId, at);
