@@ -59,6 +59,7 @@ export async function buildIdpApp(deps: IdpAppDeps) {
     });
     await pages.register(signUpRoutes, {
       provider: deps.provider,
+      db: deps.db,
       accounts: deps.accounts,
       botCheck: deps.botCheck,
     });

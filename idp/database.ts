@@ -79,6 +79,14 @@ export interface ConsentTable {
   updated_at: number;
 }
 
+/** A browser that signed in to an account: the server-issued device id, hashed. */
+export interface TrustedDeviceTable {
+  id_hash: string;
+  account_id: string;
+  created_at: number;
+  last_used_at: number;
+}
+
 export interface IdpTables extends SharedTables, CounterTables, SecretTables {
   oidc_models: OidcModelTable;
   signing_keys: SigningKeyTable;
@@ -86,6 +94,7 @@ export interface IdpTables extends SharedTables, CounterTables, SecretTables {
   email_tokens: EmailTokenTable;
   consents: ConsentTable;
   activity: ActivityTable;
+  trusted_devices: TrustedDeviceTable;
 }
 
 export type IdpDatabase = Kysely<IdpTables>;

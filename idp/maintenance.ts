@@ -2,6 +2,8 @@ import { sweepCounters } from '../shared/db/window-counters.ts';
 import { sweepActivity } from './activity/repository.ts';
 import type { IdpDatabase } from './database.ts';
 import { sweepExpiredModels } from './oidc/adapter.ts';
+import { sweepTrustedDevices } from './throttling/repository.ts';
+import { DEVICE_TRUST_MS } from './throttling/trusted-devices.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const WEEK_MS = 7 * DAY_MS;
@@ -21,6 +23,7 @@ export async function sweepExpired(db: IdpDatabase, sweepBotCheck: () => Promise
     .execute();
   await sweepCounters(db, DAY_MS, now);
   await sweepActivity(db, now - ACTIVITY_KEPT_MS);
+  await sweepTrustedDevices(db, now - DEVICE_TRUST_MS);
   await sweepBotCheck();
 }
 

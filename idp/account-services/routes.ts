@@ -4,7 +4,7 @@ import { parseForm } from '../../shared/http/form.ts';
 import { COUNTRIES } from '../accounts/countries.ts';
 import { OWN_QUESTION, SECRET_QUESTIONS } from '../accounts/secret-questions.ts';
 import { accountChoice } from '../interactions/forms.ts';
-import { forgetAccount, rememberedAccountIds } from '../interactions/remembered-accounts.ts';
+import { rememberedAccounts } from '../interactions/remembered-accounts.ts';
 import type { PageDeps } from '../page-deps.ts';
 import { activityLine } from './activity-view.ts';
 import {
@@ -57,6 +57,7 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
     mailQueued: deps.mailQueued,
   });
   const accountClient = createAccountClient(app, issuer);
+  const remembered = rememberedAccounts(deps.db);
 
   /**
    * The person behind this request, or undefined once the reply redirects them:
@@ -413,7 +414,7 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
     const visit = await signedIn(request, reply, '/account/remembered-accounts');
     if (!visit) return reply;
     return show(reply, visit, 'account-remembered', {
-      remembered: await service.rememberedAccounts(rememberedAccountIds(request)),
+      remembered: (await remembered.list(request)).map(({ id, email }) => ({ id, email })),
     });
   });
 
@@ -421,7 +422,7 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
     const visit = await signedIn(request, reply, '/account/remembered-accounts');
     if (!visit) return reply;
     const { account } = parseForm(accountChoice, request.body);
-    forgetAccount(request, reply, account);
+    await remembered.forget(request, reply, account);
     return reply.redirect('/account/remembered-accounts', 303);
   });
 

@@ -11,11 +11,12 @@ import {
   peekEmailToken,
 } from '../accounts/email-tokens.ts';
 import { emailKey, normalizeAnswer } from '../accounts/normalize.ts';
-import { emailKeyExists, findAccountEmails, setPassword } from '../accounts/repository.ts';
+import { emailKeyExists, setPassword } from '../accounts/repository.ts';
 import type { AccountService } from '../accounts/service.ts';
 import { type ActivityEntry, listActivity, recordActivity } from '../activity/repository.ts';
 import type { IdpDatabase } from '../database.ts';
 import { endSessions } from '../oidc/end-sessions.ts';
+import { revokeTrustedDevices } from '../throttling/trusted-devices.ts';
 import {
   addressTakenMail,
   alternateEmailChangedNotice,
@@ -308,10 +309,14 @@ export function createAccountSettings(deps: {
     deps.mailQueued();
   }
 
-  /** Every session ends, this one too, and links mailed from any of them stop working. */
+  /**
+   * Every session ends, this one too, and links mailed from any of them stop
+   * working; no browser stays trusted or keeps offering the account.
+   */
   async function signOutEverywhere(actor: Actor): Promise<void> {
     await db.transaction().execute(async (tx) => {
       await dropPendingTokens(tx, actor.accountId, ['email-change', 'alternate-email']);
+      await revokeTrustedDevices(tx, actor.accountId);
       await recordActivity(tx, entry(actor, 'sign-out-everywhere'));
     });
     await endSessions(provider, db, actor.accountId);
@@ -319,12 +324,6 @@ export function createAccountSettings(deps: {
 
   function recentActivity(accountId: string, now = Date.now()) {
     return listActivity(db, accountId, now - ACTIVITY_SHOWN_MS);
-  }
-
-  /** The accounts a device remembers, in the device's order; ids of deleted accounts drop out. */
-  async function rememberedAccounts(ids: string[]) {
-    const found = await findAccountEmails(db, ids);
-    return found.sort((a, b) => ids.indexOf(a.id) - ids.indexOf(b.id));
   }
 
   return {
@@ -343,7 +342,6 @@ export function createAccountSettings(deps: {
     changeSecretQuestion,
     signOutEverywhere,
     recentActivity,
-    rememberedAccounts,
   };
 }
 

@@ -1,51 +1,57 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { IdpDatabase } from '../database.ts';
+import {
+  createTrustedDevices,
+  DEVICE_TRUST_MS,
+  MAX_DEVICE_ACCOUNTS,
+  type RememberedAccount,
+} from '../throttling/trusted-devices.ts';
 
-const COOKIE = 'idp_accounts';
-const MAX_ACCOUNTS = 5;
-const ONE_YEAR_SECONDS = 365 * 24 * 60 * 60;
+const COOKIE = 'idp_devices';
 
 /**
- * The accounts used on this device: a signed cookie listing account ids, newest
- * first. Ids rather than addresses, so a changed e-mail shows up changed.
+ * The accounts used on this browser, newest first. The cookie carries only the
+ * random device ids the server issued at each sign-in; the server says which
+ * accounts they stand for, so an account revoked elsewhere (a password reset,
+ * "Sign out everywhere") is no longer offered here, and a changed e-mail shows
+ * up changed.
  */
-export function rememberedAccountIds(request: FastifyRequest): string[] {
-  const raw = request.cookies[COOKIE];
-  if (!raw) return [];
-  const unsigned = request.unsignCookie(raw);
-  if (!unsigned.valid || !unsigned.value) return [];
-  try {
-    const ids: unknown = JSON.parse(unsigned.value);
-    return Array.isArray(ids)
-      ? ids.filter((id): id is string => typeof id === 'string').slice(0, MAX_ACCOUNTS)
-      : [];
-  } catch {
-    return [];
+export function rememberedAccounts(db: IdpDatabase) {
+  const devices = createTrustedDevices(db);
+
+  return {
+    list(request: FastifyRequest): Promise<RememberedAccount[]> {
+      return devices.rememberedBy(deviceIdsOf(request));
+    },
+
+    /** After a successful sign-in in this browser. */
+    async remember(request: FastifyRequest, reply: FastifyReply, accountId: string): Promise<void> {
+      write(request, reply, await devices.trust(accountId, deviceIdsOf(request)));
+    },
+
+    /** "Forget": off this browser's list, and no longer a browser the account signed in with. */
+    async forget(request: FastifyRequest, reply: FastifyReply, accountId: string): Promise<void> {
+      write(request, reply, await devices.forget(accountId, deviceIdsOf(request)));
+    },
+  };
+}
+
+/** The device ids this browser carries, unchecked: only the store can tell what they are worth. */
+export function deviceIdsOf(request: FastifyRequest): string[] {
+  return (request.cookies[COOKIE] ?? '').split('.').filter(Boolean).slice(0, MAX_DEVICE_ACCOUNTS);
+}
+
+function write(request: FastifyRequest, reply: FastifyReply, deviceIds: string[]): void {
+  if (deviceIds.length === 0) {
+    reply.clearCookie(COOKIE, { path: '/' });
+    return;
   }
-}
-
-export function rememberAccount(request: FastifyRequest, reply: FastifyReply, accountId: string): void {
-  const ids = [accountId, ...rememberedAccountIds(request).filter((id) => id !== accountId)].slice(
-    0,
-    MAX_ACCOUNTS,
-  );
-  write(request, reply, ids);
-}
-
-export function forgetAccount(request: FastifyRequest, reply: FastifyReply, accountId: string): void {
-  write(
-    request,
-    reply,
-    rememberedAccountIds(request).filter((id) => id !== accountId),
-  );
-}
-
-function write(request: FastifyRequest, reply: FastifyReply, ids: string[]): void {
-  reply.setCookie(COOKIE, JSON.stringify(ids), {
-    signed: true,
+  // Device ids are base64url, so a dot joins them without any escaping.
+  reply.setCookie(COOKIE, deviceIds.join('.'), {
     httpOnly: true,
     sameSite: 'lax',
     secure: request.protocol === 'https',
     path: '/',
-    maxAge: ONE_YEAR_SECONDS,
+    maxAge: DEVICE_TRUST_MS / 1000,
   });
 }

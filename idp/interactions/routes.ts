@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { InteractionResults } from 'oidc-provider';
 import { DomainError, InvalidInput, SessionExpired } from '../../shared/http/errors.ts';
 import { parseForm } from '../../shared/http/form.ts';
-import { findAccountEmails } from '../accounts/repository.ts';
 import { ACR_PASSWORD } from '../oidc/acr.ts';
 import type { PageDeps } from '../page-deps.ts';
 import { asksForBotCheck, botCheckAnswer, createSecretGuard, RetryLater } from '../throttling/guard.ts';
@@ -10,7 +9,7 @@ import { createPasswordSignIn } from '../throttling/service.ts';
 import { grantConsent, SCOPE_DESCRIPTIONS } from './consent.ts';
 import { type Interaction, requireInteraction } from './current.ts';
 import { accountChoice, signInForm } from './forms.ts';
-import { forgetAccount, rememberAccount, rememberedAccountIds } from './remembered-accounts.ts';
+import { deviceIdsOf, rememberedAccounts } from './remembered-accounts.ts';
 
 type Deps = Pick<PageDeps, 'provider' | 'db' | 'accounts' | 'botCheck' | 'mailQueued'>;
 type UidParams = { Params: { uid: string } };
@@ -20,6 +19,7 @@ const guardedSignInForm = signInForm.extend({ altcha: botCheckAnswer });
 
 export async function interactionRoutes(app: FastifyInstance, deps: Deps) {
   const { provider, db } = deps;
+  const remembered = rememberedAccounts(db);
   const passwordSignIn = createPasswordSignIn({
     db,
     accounts: deps.accounts,
@@ -49,12 +49,8 @@ export async function interactionRoutes(app: FastifyInstance, deps: Deps) {
     interaction: Interaction,
     form: { email?: string; error?: DomainError; botCheck?: boolean } = {},
   ) {
-    const order = rememberedAccountIds(request);
-    const remembered = await findAccountEmails(db, order);
-    remembered.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
-    const chosen = remembered.find(
-      (account) => account.id === (request.query as { account?: string }).account,
-    );
+    const accounts = await remembered.list(request);
+    const chosen = accounts.find((account) => account.id === (request.query as { account?: string }).account);
     const client = await provider.Client.find(String(interaction.params.client_id));
     const fieldErrors = form.error instanceof InvalidInput ? form.error.fieldErrors : {};
     return reply.code(form.error?.status ?? 200).view('sign-in', {
@@ -62,7 +58,7 @@ export async function interactionRoutes(app: FastifyInstance, deps: Deps) {
       clientName: client?.clientName ?? client?.clientId,
       selectAccount: interaction.prompt.name === 'select_account',
       signedInAccountId: interaction.session?.accountId,
-      remembered,
+      remembered: accounts.map(({ id, email }) => ({ id, email })),
       email: form.email ?? chosen?.email ?? stringParam(interaction.params.login_hint) ?? '',
       error: form.error?.message,
       fieldErrors,
@@ -115,7 +111,7 @@ export async function interactionRoutes(app: FastifyInstance, deps: Deps) {
         email: form.email,
         password: form.password,
         botCheck: form.altcha,
-        rememberedAccountIds: rememberedAccountIds(request),
+        deviceIds: deviceIdsOf(request),
         address: request.ip,
         userAgent: request.headers['user-agent'],
         clientId: String(interaction.params.client_id),
@@ -129,7 +125,7 @@ export async function interactionRoutes(app: FastifyInstance, deps: Deps) {
         botCheck: asksForBotCheck(error),
       });
     }
-    rememberAccount(request, reply, accountId);
+    await remembered.remember(request, reply, accountId);
     return finish(request, reply, {
       select_account: {},
       login: { accountId, acr: ACR_PASSWORD, amr: ['pwd'], remember: form.remember },
@@ -171,7 +167,7 @@ export async function interactionRoutes(app: FastifyInstance, deps: Deps) {
   app.post<UidParams>('/interaction/:uid/forget', async (request, reply) => {
     const interaction = await currentInteraction(request, reply);
     const { account } = parseForm(accountChoice, request.body);
-    forgetAccount(request, reply, account);
+    await remembered.forget(request, reply, account);
     return reply.redirect(`/interaction/${interaction.uid}`, 303);
   });
 

@@ -6,12 +6,13 @@ import type { BotCheck } from '../../shared/security/botcheck.ts';
 import { COUNTRIES } from '../accounts/countries.ts';
 import { OWN_QUESTION, SECRET_QUESTIONS } from '../accounts/secret-questions.ts';
 import type { AccountService, SignUpOrigin } from '../accounts/service.ts';
+import type { IdpDatabase } from '../database.ts';
 import { ACR_PASSWORD } from '../oidc/acr.ts';
 import { interactionNamed } from './current.ts';
 import { signUpForm } from './forms.ts';
-import { rememberAccount } from './remembered-accounts.ts';
+import { rememberedAccounts } from './remembered-accounts.ts';
 
-type Deps = { provider: Provider; accounts: AccountService; botCheck: BotCheck };
+type Deps = { provider: Provider; db: IdpDatabase; accounts: AccountService; botCheck: BotCheck };
 type SignUpRoute = { Params: { uid?: string }; Body: Record<string, unknown> };
 // A wildcard, not :token, so an over-long token still reaches us and gets a clear answer.
 type TokenRoute = { Params: { '*': string } };
@@ -30,7 +31,9 @@ const SAFE_FIELDS = [
   'postal_code',
 ];
 
-export async function signUpRoutes(app: FastifyInstance, { provider, accounts, botCheck }: Deps) {
+export async function signUpRoutes(app: FastifyInstance, { provider, db, accounts, botCheck }: Deps) {
+  const remembered = rememberedAccounts(db);
+
   function showForm(
     reply: FastifyReply,
     uid: string | undefined,
@@ -119,7 +122,7 @@ export async function signUpRoutes(app: FastifyInstance, { provider, accounts, b
           login: { accountId, acr: ACR_PASSWORD, amr: ['pwd'], remember: false },
         };
         await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
-        rememberAccount(request, reply, accountId);
+        await remembered.remember(request, reply, accountId);
         return reply.redirect(interaction.returnTo, 303);
       }
     }

@@ -19,6 +19,7 @@ import { SECRET_QUESTIONS } from '../accounts/secret-questions.ts';
 import { recordActivity } from '../activity/repository.ts';
 import type { IdpDatabase, IdpTables } from '../database.ts';
 import { endSessions } from '../oidc/end-sessions.ts';
+import { revokeTrustedDevices } from '../throttling/trusted-devices.ts';
 import { passwordChangedMail, resetLinkMail, secretAnswerLockoutMail } from './mails.ts';
 import {
   findRecoveryAccountByEmailKey,
@@ -224,6 +225,7 @@ export function createRecoveryService(deps: {
     way: 'link' | 'secret answer',
   ) {
     await setPassword(tx, account.id, passwordHash);
+    await revokeTrustedDevices(tx, account.id);
     // Whoever knew the old password may have asked to move the account to their own
     // addresses: those links, and any other reset link, stop working with the reset.
     await dropPendingTokens(tx, account.id, ['email-change', 'alternate-email', 'password-reset']);

@@ -9,6 +9,7 @@ import type { IdpDatabase } from '../database.ts';
 import { clientNetwork } from './client-address.ts';
 import { lockoutMail } from './mails.ts';
 import { type CounterRow, findCounters, uncountTry } from './repository.ts';
+import type { TrustedDevice } from './trusted-devices.ts';
 
 const MINUTE_MS = 60_000;
 
@@ -54,12 +55,12 @@ export type GuardedAttempt = {
    */
   target: { accountId: string } | { emailKey: string };
   /**
-   * Only when this browser signed in to this very account before (the signed
-   * device cookie names it): a tag of the device that stays the same between
-   * its tries. Leave it out for a second factor, where a fresh password
-   * sign-in would otherwise make any browser trusted.
+   * Only when this browser signed in to this very account before: the device
+   * the server issued it then (trusted-devices.ts, `trustedFor`). Leave it out
+   * for a second factor, where a fresh password sign-in would otherwise make
+   * any browser trusted.
    */
-  trustedDevice?: string;
+  trustedDevice?: TrustedDevice;
   /** The client's address (request.ip). */
   address: string;
   userAgent?: string;

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { InvalidCredentials } from '../../shared/http/errors.ts';
 import { emailKey } from '../accounts/normalize.ts';
 import { findCredentialsByEmailKey } from '../accounts/repository.ts';
@@ -6,14 +5,15 @@ import type { AccountService } from '../accounts/service.ts';
 import { recordActivity } from '../activity/repository.ts';
 import type { IdpDatabase } from '../database.ts';
 import type { GuardedAttempt, SecretGuard } from './guard.ts';
+import { createTrustedDevices } from './trusted-devices.ts';
 
 export type PasswordAttempt = {
   email: string;
   password: string;
   /** What the form posted in its `altcha` field, if anything. */
   botCheck?: string;
-  /** The accounts this browser signed in to before, as its signed device cookie lists them. */
-  rememberedAccountIds: readonly string[];
+  /** The device ids this browser's cookie carries: the server decides what, if anything, they stand for. */
+  deviceIds: readonly string[];
   address: string;
   userAgent?: string;
   clientId?: string;
@@ -40,16 +40,14 @@ export function createPasswordSignIn(deps: {
   guard: SecretGuard;
 }) {
   const { db, accounts, guard } = deps;
+  const devices = createTrustedDevices(db);
 
   async function signIn(attempt: PasswordAttempt): Promise<string> {
     const key = emailKey(attempt.email);
     const account = await findCredentialsByEmailKey(db, key);
     const guarded: GuardedAttempt = {
       target: account ? { accountId: account.id } : { emailKey: key },
-      trustedDevice:
-        account && attempt.rememberedAccountIds.includes(account.id)
-          ? deviceTag(attempt.rememberedAccountIds)
-          : undefined,
+      trustedDevice: await devices.trustedFor(account?.id, attempt.deviceIds),
       address: attempt.address,
       userAgent: attempt.userAgent,
       botCheck: attempt.botCheck,
@@ -81,15 +79,3 @@ export function createPasswordSignIn(deps: {
 }
 
 export type PasswordSignIn = ReturnType<typeof createPasswordSignIn>;
-
-/**
- * The device cookie carries no id of its own, only the signed list of accounts
- * used on the browser; that list stays the same between the browser's tries
- * and changes only when someone signs in or forgets an account there.
- */
-function deviceTag(rememberedAccountIds: readonly string[]): string {
-  return createHash('sha256')
-    .update(JSON.stringify([...rememberedAccountIds].sort()))
-    .digest('base64url')
-    .slice(0, 22);
-}

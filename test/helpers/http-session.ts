@@ -52,6 +52,18 @@ export class HttpSession {
     throw new Error('too many redirects');
   }
 
+  cookie(name: string): string | undefined {
+    return this.#cookies.get(name);
+  }
+
+  /** Another jar holding this one's cookies, as someone who copied them off the device would. */
+  copy(): HttpSession {
+    const copy = new HttpSession();
+    for (const [name, value] of this.#cookies) copy.#cookies.set(name, value);
+    for (const name of this.#sessionCookies) copy.#sessionCookies.add(name);
+    return copy;
+  }
+
   forget(name: string): void {
     this.#cookies.delete(name);
   }
