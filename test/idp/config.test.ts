@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { loadStaticClients } from '../../idp/oidc/clients.ts';
 import { loadIdpConfig } from '../../shared/config/idp.ts';
+import { loadRelyingPartyConfig } from '../../shared/config/relying-party.ts';
 
 describe('configuration', () => {
   test('defaults match the documented contract', () => {
@@ -27,6 +28,40 @@ describe('configuration', () => {
   ])('a bad %s names the variable', (variable, value) => {
     expect(() => loadIdpConfig({ [variable]: value })).toThrow(
       new RegExp(`^Invalid configuration: ${variable}: `),
+    );
+  });
+
+  test('no proxy is trusted unless one is named', () => {
+    expect(loadIdpConfig({}).trustProxy).toBe(false);
+    expect(loadRelyingPartyConfig({}).trustProxy).toBe(false);
+  });
+
+  test('a proxy is trusted by hop count or by a list of addresses and networks', () => {
+    expect(loadIdpConfig({ IDP_TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadIdpConfig({ IDP_TRUST_PROXY: '10.0.0.0/8, 192.0.2.7,::1' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '192.0.2.7',
+      '::1',
+    ]);
+    expect(loadRelyingPartyConfig({ RP_TRUST_PROXY: 'loopback,2001:db8::/32' }).trustProxy).toEqual([
+      'loopback',
+      '2001:db8::/32',
+    ]);
+  });
+
+  test.each([
+    ['IDP_TRUST_PROXY', 'true'],
+    ['IDP_TRUST_PROXY', '*'],
+    ['IDP_TRUST_PROXY', '0.0.0.0/0'],
+    ['IDP_TRUST_PROXY', '10.0.0.1,::/0'],
+    ['IDP_TRUST_PROXY', '10.0.0.300'],
+    ['IDP_TRUST_PROXY', '10.0.0.0/33'],
+    ['IDP_TRUST_PROXY', '-1'],
+    ['RP_TRUST_PROXY', 'yes'],
+  ])('%s=%s (trusting every sender, or not an address) is refused with a clear line', (variable, value) => {
+    const load = variable === 'RP_TRUST_PROXY' ? loadRelyingPartyConfig : loadIdpConfig;
+    expect(() => load({ [variable]: value })).toThrow(
+      new RegExp(`^Invalid configuration: ${variable}: .*(hop count|address)`),
     );
   });
 
