@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { SharedTables } from '../../shared/db/tables.ts';
+import { sharedTablesOf } from '../../shared/mail/outbox.ts';
 import { newPerson, signUpForm } from '../helpers/accounts.ts';
 import {
   addOrganization,
@@ -77,7 +81,20 @@ class RecordingSession extends HttpSession {
   }
 }
 
-describe('logs of a whole run', () => {
+/** Every outbox row of the stores, as text, once each mail in them has been marked sent. */
+async function untilDelivered(stores: Kysely<SharedTables>[]): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const rows = (
+      await Promise.all(stores.map((db) => db.selectFrom('outbox').selectAll().execute()))
+    ).flat();
+    if (rows.every((row) => row.sent_at !== null)) return JSON.stringify(rows);
+    if (Date.now() > deadline) throw new Error('the outbox still holds unsent mail');
+    await delay(50);
+  }
+}
+
+describe('logs and outboxes of a whole run', () => {
   const idpLog = capturedLog();
   const extranetLog = capturedLog();
   let pair: Awaited<ReturnType<typeof startIdpAndExtranet>>;
@@ -87,7 +104,7 @@ describe('logs of a whole run', () => {
   });
   afterAll(async () => pair?.close());
 
-  test('sign-up, activation, reset by link, association and sign-out leave no token in either log', async () => {
+  test('sign-up, activation, reset by link, association and sign-out leave no token in either log nor in either outbox', async () => {
     const { idp, extranet, mailbox } = pair;
     const secrets = new Secrets();
     const browser = new RecordingSession(secrets);
@@ -149,6 +166,12 @@ describe('logs of a whole run', () => {
     expect(logs.extranet).toContain('"route":"/auth/callback"');
     expect(logs.extranet).toContain('"route":"/auth/backchannel-logout"');
     expect(secrets.values.size).toBeGreaterThan(20);
+
+    // Nor at rest: once delivered, no mail in either outbox holds its link.
+    const outboxes = await untilDelivered([sharedTablesOf(idp.db), sharedTablesOf(extranet.db)]);
+    // The recipient stays (who was mailed, and when, is the row's record); no token does.
+    const kept = [...secrets.values].filter((secret) => !secret.includes('@') && outboxes.includes(secret));
+    expect(kept).toEqual([]);
 
     for (const [service, log] of Object.entries(logs)) {
       const leaks = [...secrets.values]
