@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -111,6 +111,21 @@ describe('configuration', () => {
     const clients = await loadStaticClients('deploy/clients.json', { RP_CLIENT_SECRET: 'x'.repeat(32) });
     expect(clients.map((client) => client.client_id)).toEqual(['customersource']);
     expect(clients[0]?.client_secret).toBe('x'.repeat(32));
+  });
+
+  test('the compose deployment trusts its one balancer, which replaces what clients send', async () => {
+    const compose = await readFile('docker-compose.yml', 'utf8');
+    const setting = (name: string) => new RegExp(`^\\s*${name}:\\s*"?([^"\\n]*)"?$`, 'm').exec(compose)?.[1];
+    expect(loadIdpConfig({ IDP_TRUST_PROXY: setting('IDP_TRUST_PROXY') }).trustProxy).toBe(1);
+    expect(loadRelyingPartyConfig({ RP_TRUST_PROXY: setting('RP_TRUST_PROXY') }).trustProxy).toBe(1);
+
+    const nginx = await readFile('deploy/nginx.conf', 'utf8');
+    const proxied = nginx.match(/proxy_pass /g)?.length;
+    expect(proxied).toBeGreaterThan(0);
+    for (const header of ['Host $http_host', 'X-Forwarded-Host $http_host', 'X-Forwarded-For $remote_addr']) {
+      expect(nginx.split(`proxy_set_header ${header};`).length - 1).toBe(proxied);
+    }
+    expect(nginx).not.toContain('$proxy_add_x_forwarded_for');
   });
 
   test('clients may come inline from IDP_CLIENTS, validated the same way', async () => {
