@@ -59,13 +59,13 @@ function isProxyAddress(entry: string): boolean {
   return /^\d+$/.test(prefix) && bits >= 1 && bits <= (family === 4 ? 32 : 128);
 }
 
+export type TrustedProxies = false | number | string[];
+
 /**
  * Which senders may speak for the client in X-Forwarded-*: a hop count (`1`: the
  * one proxy in front of us) or a list of proxy addresses and networks. Never
  * "everyone": then any client could name its own address and throttle lane.
  */
-export type TrustedProxies = false | number | string[];
-
 export const trustedProxies = z.string().transform((value, context): TrustedProxies => {
   const trimmed = value.trim();
   if (trimmed === 'false' || trimmed === '0') return false;

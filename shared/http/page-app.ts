@@ -80,8 +80,9 @@ function refuseForeignHosts(app: FastifyInstance, siteUrl: string) {
   const site = new URL(siteUrl);
   const isOurs = (request: FastifyRequest) => {
     const named = request.host;
-    if (!HOST_SYNTAX.test(named)) return false;
-    return new URL(`${site.protocol}//${named}`).host === site.host;
+    // URL lowercases the name and drops the scheme's default port; a name it cannot parse is not ours.
+    const url = HOST_SYNTAX.test(named) ? URL.parse(`${site.protocol}//${named}`) : null;
+    return url?.host === site.host;
   };
   app.addHook('onRequest', async (request) => {
     if (!isOurs(request)) throw new MisdirectedRequest();

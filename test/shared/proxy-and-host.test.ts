@@ -83,6 +83,17 @@ describe('with no proxy configured', () => {
     expect(forwarded.body).not.toContain('evil.example');
   });
 
+  test.each([
+    ['a number that is no address', '1.2.3.4.5'],
+    ['a path', 'HOST/evil'],
+    ['user info', 'someone@HOST'],
+  ])('a Host header holding %s gets a 421, not a 500', async (_name, host) => {
+    const answer = await rawGet(`${idp.issuer}/signup`, {
+      host: host.replace('HOST', new URL(idp.issuer).host),
+    });
+    expect(answer.status).toBe(421);
+  });
+
   test('the host is compared without case or default port', async () => {
     const { host } = new URL(idp.issuer);
     const answer = await rawGet(`${idp.issuer}/.well-known/openid-configuration`, {
