@@ -75,6 +75,6 @@ export async function buildIdpApp(deps: IdpAppDeps) {
     await pages.register(securityKeyRoutes, pageDeps);
     await pages.register(accountServicesRoutes, pageDeps);
   });
-  await app.register(mountProvider, { provider: deps.provider });
+  await app.register(mountProvider, { provider: deps.provider, issuer: config.issuer });
   return app;
 }

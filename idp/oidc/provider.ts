@@ -120,6 +120,8 @@ export function createProvider({
     },
   };
   const provider = new Provider(config.issuer, configuration);
-  provider.proxy = config.trustProxy;
+  // Koa's own proxy rules are all-or-nothing; fastify applies IDP_TRUST_PROXY and the
+  // host check, and mountProvider hands on what it decided as X-Forwarded-* headers.
+  provider.proxy = true;
   return provider;
 }

@@ -104,7 +104,9 @@ export async function authRoutes(app: FastifyInstance, { config, db, idp, verify
         idTokenExpected: true,
       });
     } catch (failure) {
-      request.log.warn({ err: failure }, 'sign-in callback refused');
+      // The reason only: the error's details can hold the callback's parameters (code, state).
+      const { message, code } = failure as { message?: string; code?: string };
+      request.log.warn({ reason: message, code }, 'sign-in callback refused');
       throw new SignInFailed();
     }
     const claims = tokens.claims()!;

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { booleanFlag, httpUrl, loadConfig, port, positiveInt, postgresUrl } from './load.ts';
+import { httpUrl, loadConfig, port, positiveInt, postgresUrl, trustedProxies } from './load.ts';
 import { mailConfigFrom, mailSchema } from './mail.ts';
 
 const schema = z
@@ -15,7 +15,7 @@ const schema = z
     IDP_INITIAL_ACCESS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     IDP_REMEMBERED_SESSION_DAYS: positiveInt.max(400).default(30),
     IDP_SIGNING_KEY_ROTATION_DAYS: positiveInt.default(90),
-    IDP_TRUST_PROXY: booleanFlag.default(false),
+    IDP_TRUST_PROXY: trustedProxies.default(false),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .extend(mailSchema.shape);

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 export class ConfigError extends Error {
@@ -43,3 +44,38 @@ export const positiveInt = z.coerce.number().int().positive();
 export const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => ['true', '1', 'yes'].includes(value));
+
+// proxy-addr's names for the private ranges; anything else must be an address or a network.
+const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isProxyAddress(entry: string): boolean {
+  if (NAMED_RANGES.has(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  // A /0 is every sender: the same as trusting everything.
+  return /^\d+$/.test(prefix) && bits >= 1 && bits <= (family === 4 ? 32 : 128);
+}
+
+export type TrustedProxies = false | number | string[];
+
+/**
+ * Which senders may speak for the client in X-Forwarded-*: a hop count (`1`: the
+ * one proxy in front of us) or a list of proxy addresses and networks. Never
+ * "everyone": then any client could name its own address and throttle lane.
+ */
+export const trustedProxies = z.string().transform((value, context): TrustedProxies => {
+  const trimmed = value.trim();
+  if (trimmed === 'false' || trimmed === '0') return false;
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const entries = trimmed.split(',').map((entry) => entry.trim());
+  const bad = entries.find((entry) => !isProxyAddress(entry));
+  if (bad === undefined) return entries;
+  context.addIssue({
+    code: 'custom',
+    message: `"${bad}" is neither a hop count nor a proxy address or network; trusting every sender is not allowed (give e.g. 1, or 10.0.0.0/8,192.0.2.7)`,
+  });
+  return z.NEVER;
+});

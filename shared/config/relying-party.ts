@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { booleanFlag, httpUrl, loadConfig, port, postgresUrl } from './load.ts';
+import { httpUrl, loadConfig, port, postgresUrl, trustedProxies } from './load.ts';
 import { mailConfigFrom, mailSchema } from './mail.ts';
 
 const schema = z
@@ -21,7 +21,7 @@ const schema = z
       .positive()
       .max(24 * 30)
       .default(8),
-    RP_TRUST_PROXY: booleanFlag.default(false),
+    RP_TRUST_PROXY: trustedProxies.default(false),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .extend(mailSchema.shape);

@@ -86,3 +86,14 @@ export class CrossSiteForm extends DomainError {
     );
   }
 }
+
+export class MisdirectedRequest extends DomainError {
+  override name = 'MisdirectedRequest';
+  constructor() {
+    super(
+      421,
+      'Wrong address',
+      'This service does not answer at this address. Check the address and try again.',
+    );
+  }
+}

@@ -3,10 +3,12 @@ import formbody from '@fastify/formbody';
 import fastifyStatic from '@fastify/static';
 import view from '@fastify/view';
 import type { Eta } from 'eta';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { TrustedProxies } from '../config/load.ts';
 import { installErrorHandler } from './error-handler.ts';
-import { NotFound } from './errors.ts';
+import { MisdirectedRequest, NotFound } from './errors.ts';
 import { parseUrlEncoded } from './form.ts';
+import { logOptions } from './logging.ts';
 import { refuseCrossSiteForms } from './same-origin-forms.ts';
 import { securityHeaders } from './security-headers.ts';
 
@@ -16,8 +18,9 @@ export type PageAppOptions = {
   /** The service's public URL: its scheme decides secure cookies and HSTS, its origin the form check. */
   siteUrl: string;
   logLevel: string;
+  /** false for no log; an object adds to (or overrides) the service's logger options, e.g. a stream. */
   logger?: boolean | object;
-  trustProxy: boolean;
+  trustProxy: TrustedProxies;
   cookieSecret: string;
   eta: Eta;
   viewDefaults: Record<string, unknown>;
@@ -32,10 +35,14 @@ export type PageAppOptions = {
  */
 export async function createPageApp(options: PageAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? { level: options.logLevel },
-    trustProxy: options.trustProxy,
+    logger:
+      options.logger === false
+        ? false
+        : { ...logOptions(options.logLevel), ...(typeof options.logger === 'object' ? options.logger : {}) },
+    trustProxy: proxyTrust(options.trustProxy),
     bodyLimit: BODY_LIMIT,
   });
+  refuseForeignHosts(app, options.siteUrl);
   // Called directly, not registered: the headers must cover every route of the app.
   await securityHeaders(app, { secure: options.siteUrl.startsWith('https://') });
   await app.register(cookie, { secret: options.cookieSecret });
@@ -49,6 +56,37 @@ export async function createPageApp(options: PageAppOptions): Promise<FastifyIns
   app.setNotFoundHandler((_request, reply) => reply.code(404).view('error', new NotFound()));
   await app.register(fastifyStatic, { root: options.publicDir, prefix: '/assets/', maxAge: '1h' });
   return app;
+}
+
+/**
+ * fastify 5 reads a bare hop count as "trust no one", so a count becomes the
+ * test proxy-addr applies: the first `hops` senders, counted from our socket
+ * back toward the client, are proxies. Lists go to proxy-addr as they are.
+ */
+function proxyTrust(trusted: TrustedProxies) {
+  if (typeof trusted !== 'number') return trusted;
+  return (_address: string, hop: number) => hop < trusted;
+}
+
+// Only a host name or address and a port; anything else (a path, user info) is not a Host.
+const HOST_SYNTAX = /^[a-z0-9.-]+(:\d+)?$|^\[[0-9a-f:.]+\](:\d+)?$/i;
+
+/**
+ * A request must name the service's public host (through a trusted proxy, its
+ * X-Forwarded-Host): whatever the request names ends up in redirects, links and
+ * oidc-provider's discovery document, so a foreign host is refused before any route.
+ */
+function refuseForeignHosts(app: FastifyInstance, siteUrl: string) {
+  const site = new URL(siteUrl);
+  const isOurs = (request: FastifyRequest) => {
+    const named = request.host;
+    // URL lowercases the name and drops the scheme's default port; a name it cannot parse is not ours.
+    const url = HOST_SYNTAX.test(named) ? URL.parse(`${site.protocol}//${named}`) : null;
+    return url?.host === site.host;
+  };
+  app.addHook('onRequest', async (request) => {
+    if (!isOurs(request)) throw new MisdirectedRequest();
+  });
 }
 
 /** Pages take web forms and nothing else (JSON or text gets a 415), and never from another site. */

@@ -118,9 +118,11 @@ export function startMailWorker<Schema extends SharedTables>(options: MailWorker
       await recordFailure(mail, error);
       return false;
     }
+    // A delivered body is only a live link waiting to be read from the store: keep
+    // the row (when, to whom, what subject) and drop the body.
     await db
       .updateTable('outbox')
-      .set({ sent_at: Date.now(), claimed_until: null })
+      .set({ sent_at: Date.now(), claimed_until: null, text_body: '', html_body: null })
       .where('id', '=', mail.id)
       .execute();
     // Bodies carry single-use tokens and recipients are personal data: logs get the id only.

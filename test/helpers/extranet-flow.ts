@@ -15,15 +15,23 @@ export type TestExtranet = Awaited<ReturnType<typeof startTestExtranet>>;
  * The extranet asks for the password level unless `env` says otherwise, and
  * keeps its data in SQLite unless `store` names PostgreSQL.
  */
-export async function startIdpAndExtranet(options: { env?: Record<string, string>; store?: Store } = {}) {
+export async function startIdpAndExtranet(
+  options: {
+    env?: Record<string, string>;
+    store?: Store;
+    /** Logger options for each service (a level and a stream to capture); no log when unset. */
+    loggers?: { idp: object; extranet: object };
+  } = {},
+) {
   const reserved = await reserveExtranet();
   const postgres = options.store === 'postgres' ? await createPostgresDatabase() : undefined;
-  const idp = await startTestIdp({ clients: [reserved.client] });
+  const idp = await startTestIdp({ clients: [reserved.client], logger: options.loggers?.idp });
   let extranet: TestExtranet;
   try {
     extranet = await startTestExtranet({
       url: reserved.url,
       issuer: idp.issuer,
+      logger: options.loggers?.extranet,
       env: {
         RP_REQUIRED_ACR: ACR_PASSWORD,
         SMTP_URL: idp.config.mail.smtpUrl!,

@@ -15,6 +15,8 @@ export type TestIdpOptions = {
   clients?: Record<string, unknown>[];
   initialAccessToken?: string;
   env?: Record<string, string>;
+  /** Logger options (a level and a stream to capture); no log when unset. */
+  logger?: object;
 };
 
 /**
@@ -39,7 +41,7 @@ export async function startTestIdp(options: TestIdpOptions = {}) {
     env.IDP_CLIENTS_FILE = path.join(dataDir, 'clients.json');
     await writeFile(env.IDP_CLIENTS_FILE, JSON.stringify(options.clients));
   }
-  const idp = await startIdp({ env, logger: false, botCheckDifficulty: 1000 });
+  const idp = await startIdp({ env, logger: options.logger ?? false, botCheckDifficulty: 1000 });
   return {
     ...idp,
     issuer: idp.url,

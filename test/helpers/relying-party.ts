@@ -29,10 +29,12 @@ export async function startTestExtranet(options: {
   url: string;
   issuer: string;
   env?: Record<string, string>;
+  /** Logger options (a level and a stream to capture); no log when unset. */
+  logger?: object;
 }) {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'passport-rp-'));
   const extranet = await startRelyingParty({
-    logger: false,
+    logger: options.logger ?? false,
     env: {
       DATA_DIR: dataDir,
       RP_URL: options.url,

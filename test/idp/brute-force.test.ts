@@ -99,7 +99,7 @@ describe('brute-force defence of the password', () => {
       clients: [
         { client_id: 'site', client_secret: SITE_SECRET, first_party: true, redirect_uris: [REDIRECT_URI] },
       ],
-      env: { IDP_TRUST_PROXY: 'true' },
+      env: { IDP_TRUST_PROXY: '1' },
     });
     config = await discover(idp.issuer, 'site', SITE_SECRET);
   });

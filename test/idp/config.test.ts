@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { loadStaticClients } from '../../idp/oidc/clients.ts';
 import { loadIdpConfig } from '../../shared/config/idp.ts';
+import { loadRelyingPartyConfig } from '../../shared/config/relying-party.ts';
 
 describe('configuration', () => {
   test('defaults match the documented contract', () => {
@@ -27,6 +28,40 @@ describe('configuration', () => {
   ])('a bad %s names the variable', (variable, value) => {
     expect(() => loadIdpConfig({ [variable]: value })).toThrow(
       new RegExp(`^Invalid configuration: ${variable}: `),
+    );
+  });
+
+  test('no proxy is trusted unless one is named', () => {
+    expect(loadIdpConfig({}).trustProxy).toBe(false);
+    expect(loadRelyingPartyConfig({}).trustProxy).toBe(false);
+  });
+
+  test('a proxy is trusted by hop count or by a list of addresses and networks', () => {
+    expect(loadIdpConfig({ IDP_TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadIdpConfig({ IDP_TRUST_PROXY: '10.0.0.0/8, 192.0.2.7,::1' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '192.0.2.7',
+      '::1',
+    ]);
+    expect(loadRelyingPartyConfig({ RP_TRUST_PROXY: 'loopback,2001:db8::/32' }).trustProxy).toEqual([
+      'loopback',
+      '2001:db8::/32',
+    ]);
+  });
+
+  test.each([
+    ['IDP_TRUST_PROXY', 'true'],
+    ['IDP_TRUST_PROXY', '*'],
+    ['IDP_TRUST_PROXY', '0.0.0.0/0'],
+    ['IDP_TRUST_PROXY', '10.0.0.1,::/0'],
+    ['IDP_TRUST_PROXY', '10.0.0.300'],
+    ['IDP_TRUST_PROXY', '10.0.0.0/33'],
+    ['IDP_TRUST_PROXY', '-1'],
+    ['RP_TRUST_PROXY', 'yes'],
+  ])('%s=%s (trusting every sender, or not an address) is refused with a clear line', (variable, value) => {
+    const load = variable === 'RP_TRUST_PROXY' ? loadRelyingPartyConfig : loadIdpConfig;
+    expect(() => load({ [variable]: value })).toThrow(
+      new RegExp(`^Invalid configuration: ${variable}: .*(hop count|address)`),
     );
   });
 
@@ -76,6 +111,21 @@ describe('configuration', () => {
     const clients = await loadStaticClients('deploy/clients.json', { RP_CLIENT_SECRET: 'x'.repeat(32) });
     expect(clients.map((client) => client.client_id)).toEqual(['customersource']);
     expect(clients[0]?.client_secret).toBe('x'.repeat(32));
+  });
+
+  test('the compose deployment trusts its one balancer, which replaces what clients send', async () => {
+    const compose = await readFile('docker-compose.yml', 'utf8');
+    const setting = (name: string) => new RegExp(`^\\s*${name}:\\s*"?([^"\\n]*)"?$`, 'm').exec(compose)?.[1];
+    expect(loadIdpConfig({ IDP_TRUST_PROXY: setting('IDP_TRUST_PROXY') }).trustProxy).toBe(1);
+    expect(loadRelyingPartyConfig({ RP_TRUST_PROXY: setting('RP_TRUST_PROXY') }).trustProxy).toBe(1);
+
+    const nginx = await readFile('deploy/nginx.conf', 'utf8');
+    const proxied = nginx.match(/proxy_pass /g)?.length;
+    expect(proxied).toBeGreaterThan(0);
+    for (const header of ['Host $http_host', 'X-Forwarded-Host $http_host', 'X-Forwarded-For $remote_addr']) {
+      expect(nginx.split(`proxy_set_header ${header};`).length - 1).toBe(proxied);
+    }
+    expect(nginx).not.toContain('$proxy_add_x_forwarded_for');
   });
 
   test('clients may come inline from IDP_CLIENTS, validated the same way', async () => {

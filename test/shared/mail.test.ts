@@ -1,6 +1,8 @@
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { up as clearIdpMailBodies } from '../../migrations/idp/0007_clear_sent_mail_bodies.ts';
+import { up as clearExtranetMailBodies } from '../../migrations/relying-party/0003_clear_sent_mail_bodies.ts';
 import type { SharedTables } from '../../shared/db/tables.ts';
 import { type DevMailbox, startDevMailbox } from '../../shared/mail/dev-mailbox.ts';
 import { enqueueMail } from '../../shared/mail/outbox.ts';
@@ -183,6 +185,66 @@ describe.each(STORES)('mail outbox on %s', (store) => {
     } finally {
       await restored.close();
     }
+  });
+
+  test("a delivered mail's body (with its live link) does not stay in the outbox; an undelivered one keeps it for the retry", async () => {
+    const link = 'https://passport.example/password/reset/link/l1ve-t0ken';
+    await enqueueMail(db, {
+      to: 'kept@example.test',
+      subject: 'Reset',
+      text: `Open ${link}`,
+      html: `<a href="${link}">Reset</a>`,
+    });
+    const down = startWorker(await freePort());
+    expect(await down.deliverDue()).toBe(0);
+    expect(
+      await db.selectFrom('outbox').select(['text_body', 'html_body']).executeTakeFirstOrThrow(),
+    ).toEqual({
+      text_body: `Open ${link}`,
+      html_body: `<a href="${link}">Reset</a>`,
+    });
+
+    await db.updateTable('outbox').set({ next_attempt_at: Date.now() }).execute();
+    expect(await startWorker(devMailbox.smtpPort).deliverDue()).toBe(1);
+
+    expect((await mailbox.waitFor('kept@example.test')).Text).toContain(link);
+    const row = await db.selectFrom('outbox').selectAll().executeTakeFirstOrThrow();
+    expect(row).toMatchObject({
+      recipient: 'kept@example.test',
+      subject: 'Reset',
+      text_body: '',
+      html_body: null,
+    });
+    expect(row.sent_at).toBeTypeOf('number');
+    expect(JSON.stringify(row)).not.toContain('l1ve-t0ken');
+  });
+
+  test('mail delivered before the upgrade loses its body too; mail still waiting keeps it', async () => {
+    await enqueueMail(db, {
+      to: 'old@example.test',
+      subject: 'Reset',
+      text: 'Open /link/0ld-t0ken',
+      html: '<a>0ld</a>',
+    });
+    await enqueueMail(db, { to: 'due@example.test', subject: 'Reset', text: 'Open /link/due-t0ken' });
+    await db
+      .updateTable('outbox')
+      .set({ sent_at: Date.now() })
+      .where('recipient', '=', 'old@example.test')
+      .execute();
+
+    for (const upgrade of [clearIdpMailBodies, clearExtranetMailBodies])
+      await upgrade(db as unknown as Kysely<unknown>);
+
+    const rows = await db
+      .selectFrom('outbox')
+      .select(['recipient', 'text_body', 'html_body'])
+      .orderBy('recipient')
+      .execute();
+    expect(rows).toEqual([
+      { recipient: 'due@example.test', text_body: 'Open /link/due-t0ken', html_body: null },
+      { recipient: 'old@example.test', text_body: '', html_body: null },
+    ]);
   });
 
   test('a mail claimed by a live worker is left to it; one whose claim lapsed is taken over', async () => {
