@@ -5,6 +5,7 @@ import { SECURITY_KEY_QUESTIONS } from '../../idp/security-key/forms.ts';
 import { newPerson, registerPerson, type TestPerson } from '../helpers/accounts.ts';
 import { HttpSession } from '../helpers/http-session.ts';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
+import { startLogoutReceiver } from '../helpers/logout-receiver.ts';
 import { firstLink } from '../helpers/mailbox.ts';
 import { authorizationRequest, discover, oidc, REDIRECT_URI } from '../helpers/oidc-client.ts';
 
@@ -62,8 +63,10 @@ const CREDENTIAL_PAGES = [
 describe('step-up for every credential change', () => {
   let idp: TestIdp;
   let extranet: oidc.Configuration;
+  let backChannel: Awaited<ReturnType<typeof startLogoutReceiver>>;
 
   beforeAll(async () => {
+    backChannel = await startLogoutReceiver();
     idp = await startTestIdp({
       clients: [
         {
@@ -72,12 +75,17 @@ describe('step-up for every credential change', () => {
           client_name: 'CustomerSource',
           first_party: true,
           redirect_uris: [REDIRECT_URI],
+          backchannel_logout_uri: backChannel.url,
+          backchannel_logout_session_required: true,
         },
       ],
     });
     extranet = await discover(idp.issuer, 'extranet', EXTRANET_SECRET);
   });
-  afterAll(async () => idp?.close());
+  afterAll(async () => {
+    await idp?.close();
+    await backChannel?.close();
+  });
 
   const url = (path: string) => `${idp.issuer}${path}`;
 
@@ -176,6 +184,26 @@ describe('step-up for every credential change', () => {
       );
     }
     return { request, step };
+  }
+
+  /** The extranet's tokens for a finished authorization request. */
+  async function extranetTokens(site: Awaited<ReturnType<typeof extranetSignIn>>) {
+    return oidc.authorizationCodeGrant(extranet, site.step.url, {
+      pkceCodeVerifier: site.request.verifier,
+      expectedState: site.request.state,
+      expectedNonce: site.request.nonce,
+    });
+  }
+
+  /** Polls the extranet's back-channel endpoint until a logout token for `sid` arrives. */
+  async function logoutTokenFor(sid: string) {
+    for (let seen = 0; ; seen++) {
+      const token = await backChannel.next(seen);
+      const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as {
+        sid?: string;
+      };
+      if (claims.sid === sid) return claims;
+    }
   }
 
   test('knowing only the password, even a fresh sign-in changes no credential of an account with a key', async () => {
@@ -318,8 +346,8 @@ describe('step-up for every credential change', () => {
 
     const { browser: elsewhere } = await signInToAccount(person);
     expect((await elsewhere.request(url('/account'))).status).toBe(200);
-    const site = await extranetSignIn(new HttpSession(), person, {});
-    expect(atSite(site.step.url)).toBe(true);
+    const site = await extranetTokens(await extranetSignIn(new HttpSession(), person, {}));
+    const siteSid = String(site.claims()!.sid);
 
     const newAnswers = ['Oak', 'Blue', 'Napoleon'];
     await browser.follow(url('/account/security-key'), { form: keyForm('silver-meadow-31', newAnswers) });
@@ -330,6 +358,10 @@ describe('step-up for every credential change', () => {
 
     expect((await elsewhere.request(url('/account'))).status).toBe(303);
     expect((await sessionsOf((await accountOf(person)).id)).length).toBe(1);
+    // The extranet hears of it on its back channel, and its tokens stop working.
+    expect(await logoutTokenFor(siteSid)).toMatchObject({ sid: siteSid });
+    const userinfo = await fetch(url('/me'), { headers: { authorization: `Bearer ${site.access_token}` } });
+    expect(userinfo.status).toBe(401);
     expect((await browser.request(url('/account'))).status).toBe(200);
     for (const to of [person.email, alternate]) {
       const mail = await idp.mailbox.waitFor(to, { subject: /security key was changed/ });
@@ -337,7 +369,7 @@ describe('step-up for every credential change', () => {
     }
   });
 
-  test('resetting the key through its three questions ends the other sessions and tells every verified address', async () => {
+  test('resetting the key through its three questions ends the other sessions and tells the owner', async () => {
     const { person, browser: elsewhere } = await personWithKey();
     const browser = new HttpSession();
     const fresh = await extranetSignIn(browser, person, { acr_values: ACR_STRONG });
@@ -391,12 +423,7 @@ describe('step-up for every credential change', () => {
     expect(silent.step.url.searchParams.get('code')).toBeNull();
     expect(silent.step.url.searchParams.get('error')).toBeTruthy();
     // A password-level token is all the password buys.
-    const plain = await extranetSignIn(attacker, victim, {});
-    const tokens = await oidc.authorizationCodeGrant(extranet, plain.step.url, {
-      pkceCodeVerifier: plain.request.verifier,
-      expectedState: plain.request.state,
-      expectedNonce: plain.request.nonce,
-    });
+    const tokens = await extranetTokens(await extranetSignIn(attacker, victim, {}));
     expect(tokens.claims()!.acr).toBe(ACR_PASSWORD);
 
     const after = await credentialState(id);
@@ -406,11 +433,7 @@ describe('step-up for every credential change', () => {
     const ownerBrowser = new HttpSession();
     const owner = await extranetSignIn(ownerBrowser, victim, { acr_values: ACR_STRONG });
     const ownerKey = await ownerBrowser.follow(owner.step.url, { form: { key: KEY } }, atSite);
-    const ownerTokens = await oidc.authorizationCodeGrant(extranet, ownerKey.url, {
-      pkceCodeVerifier: owner.request.verifier,
-      expectedState: owner.request.state,
-      expectedNonce: owner.request.nonce,
-    });
+    const ownerTokens = await extranetTokens({ ...owner, step: ownerKey });
     expect(ownerTokens.claims()!.acr).toBe(ACR_STRONG);
   });
 });
@@ -476,6 +499,7 @@ describe('the account pages count password guesses before checking them (Postgre
       form: { password: person.password },
     });
     expect(right.status).not.toBe(303);
+    expect(await right.text()).toContain('<altcha-widget');
   });
 
   test("parallel wrong current passwords on the password page: only the guard's allowance is ever checked", async () => {
