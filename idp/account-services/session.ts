@@ -22,7 +22,7 @@ export async function currentSession(
   return session.accountId ? (session as SessionModel & { accountId: string }) : undefined;
 }
 
-export function signedInRecently(session: { loginTs?: number }, now = Date.now()): boolean {
+function signedInRecently(session: { loginTs?: number }, now = Date.now()): boolean {
   return session.loginTs !== undefined && now / 1000 - session.loginTs <= RECENT_SIGN_IN_SECONDS;
 }
 
