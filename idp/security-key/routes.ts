@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, InvalidInput, SessionExpired } from '../../shared/http/errors.ts';
 import { parseForm } from '../../shared/http/form.ts';
 import { currentSession, strongestFactorRecently } from '../account-services/session.ts';
+import { ACCOUNT_CLIENT_ID } from '../account-services/sign-in.ts';
 import { type Interaction, requireInteraction } from '../interactions/current.ts';
 import { ACR_STRONG } from '../oidc/acr.ts';
 import { SECURITY_KEY_PROMPT } from '../oidc/policy.ts';
@@ -108,6 +109,8 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
       action: step.base,
       notice: page.notice,
       clientName: await clientName(step.interaction),
+      // The account pages' own step-up: the person is changing their Passport, not visiting a site.
+      forAccountChange: step.interaction.params.client_id === ACCOUNT_CLIENT_ID,
       email: await keys.emailOf(step.accountId),
       resetUrl: `${step.base}/reset`,
     });

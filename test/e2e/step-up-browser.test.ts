@@ -56,7 +56,9 @@ describe('step-up before a credential change, in a real browser', () => {
     await page.goto(`${idp.issuer}/account`);
     await page.getByRole('link', { name: 'Change your e-mail address' }).click();
     await expectHeading(page, 'Enter your security key');
-    expect(await page.locator('main').textContent()).toContain(person.email);
+    expect(await page.locator('main').textContent()).toContain(
+      `To change how you sign in, enter the security key of ${person.email}`,
+    );
     await page.getByLabel('Security key', { exact: true }).fill(person.password);
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('alert').waitFor();
