@@ -3,6 +3,7 @@ import { emailField, textField } from '../../shared/http/form.ts';
 import { COUNTRY_CODES } from '../accounts/countries.ts';
 import { PASSWORD_MAX_LENGTH, passwordProblem } from '../accounts/password-policy.ts';
 import { OWN_QUESTION, SECRET_QUESTIONS } from '../accounts/secret-questions.ts';
+import { botCheckAnswer } from '../throttling/guard.ts';
 
 // Passwords are case-sensitive and kept exactly as typed: no trimming.
 const password = (label: string) => textField(label, { max: PASSWORD_MAX_LENGTH, trim: false });
@@ -17,7 +18,8 @@ const postalCode = textField('Postal code', { max: 20 });
 const optionalLine = (label: string, max: number) =>
   z.union([z.literal(''), textField(label, { max })]).optional();
 
-export const confirmPasswordForm = z.object({ password: password('Password') });
+// Password forms pass the guard; its bot check rides along once asked for.
+export const confirmPasswordForm = z.object({ password: password('Password'), altcha: botCheckAnswer });
 
 export const emailChangeForm = z.object({ email: emailField('New e-mail address') });
 
@@ -28,6 +30,7 @@ export function passwordChangeForm(email: string) {
       current_password: password('Current password'),
       password: password('New password'),
       password2: password('Retype password'),
+      altcha: botCheckAnswer,
     })
     .superRefine((form, context) => {
       const problem = passwordProblem(form.password, email);

@@ -1,11 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type DomainError, InvalidInput } from '../../shared/http/errors.ts';
+import { type DomainError, InvalidInput, Throttled } from '../../shared/http/errors.ts';
 import { parseForm } from '../../shared/http/form.ts';
 import { COUNTRIES } from '../accounts/countries.ts';
 import { OWN_QUESTION, SECRET_QUESTIONS } from '../accounts/secret-questions.ts';
 import { accountChoice } from '../interactions/forms.ts';
 import { rememberedAccounts } from '../interactions/remembered-accounts.ts';
 import type { PageDeps } from '../page-deps.ts';
+import { asksForBotCheck, RetryLater } from '../throttling/guard.ts';
 import { activityLine } from './activity-view.ts';
 import {
   alternateEmailForm,
@@ -18,7 +19,7 @@ import {
 } from './forms.ts';
 import type { AccountSettings } from './repository.ts';
 import { type Actor, createAccountSettings } from './service.ts';
-import { currentSession, signedInRecently } from './session.ts';
+import { currentSession, strongestFactorRecently } from './session.ts';
 import {
   ACCOUNT_CLIENT_ID,
   AccountSignInFailed,
@@ -30,6 +31,8 @@ import {
 type SignedInSession = NonNullable<Awaited<ReturnType<typeof currentSession>>>;
 type Visit = { session: SignedInSession; account: AccountSettings; actor: Actor };
 type Body = Record<string, unknown>;
+/** What a form shows next to its fields: bad input, a wrong secret, or the guard's refusal. */
+type FormError = InvalidInput | Throttled;
 // A wildcard, not :token, so an over-long token still reaches us and gets a clear answer.
 type TokenRoute = { Params: { '*': string } };
 
@@ -54,6 +57,7 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
     provider,
     accounts: deps.accounts,
     issuer,
+    botCheck: deps.botCheck,
     mailQueued: deps.mailQueued,
   });
   const accountClient = createAccountClient(app, issuer);
@@ -61,8 +65,9 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
 
   /**
    * The person behind this request, or undefined once the reply redirects them:
-   * to sign in when there is no session, to type the password again when
-   * `recent` is asked and the sign-in is older than ten minutes.
+   * to sign in when there is no session, to prove the account's strongest
+   * factor again (see /account/confirm) when `recent` is asked and the session
+   * has not proved it within the last ten minutes.
    */
   async function signedIn(
     request: FastifyRequest,
@@ -76,7 +81,7 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
       return undefined;
     }
     const account = await service.load(session.accountId);
-    if (recent && !signedInRecently(session)) {
+    if (recent && !strongestFactorRecently(session, await service.hasSecurityKey(account.id))) {
       reply.redirect(`/account/confirm?return=${encodeURIComponent(page)}`, 303);
       return undefined;
     }
@@ -95,25 +100,41 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
     data: Record<string, unknown> = {},
     error?: DomainError,
   ) {
+    if (error instanceof RetryLater) reply.header('retry-after', String(error.retryAfterSeconds));
     return reply.code(error?.status ?? 200).view(template, {
       ...(visit ? { signedIn: { email: visit.account.email } } : {}),
       ...data,
+      // A guarded form shows the bot check once the guard asks for it, and keeps it once shown.
+      botCheck: asksForBotCheck(error) || (data.botCheckShown as boolean | undefined) === true,
       error: error?.message,
       fieldErrors: error instanceof InvalidInput ? error.fieldErrors : {},
     });
   }
 
-  /** Runs a form's change; bad input shows the form again with the problems marked. */
+  /**
+   * Runs a form's change; bad input, a wrong secret or the guard's refusal
+   * shows the form again with the problems marked.
+   */
   async function submit(
     change: () => Promise<FastifyReply | undefined>,
-    showForm: (error: InvalidInput) => FastifyReply,
+    showForm: (error: FormError) => FastifyReply,
   ) {
     try {
       return await change();
     } catch (error) {
-      if (!(error instanceof InvalidInput)) throw error;
+      if (!(error instanceof InvalidInput || error instanceof Throttled)) throw error;
       return showForm(error);
     }
+  }
+
+  /**
+   * For an account with a security key the account pages ask the IdP for the
+   * strong level, as any site would: a password typed here never stands in
+   * for the key.
+   */
+  function stepUpWithKey(request: FastifyRequest, reply: FastifyReply, visit: Visit, returnTo: string) {
+    if (strongestFactorRecently(visit.session, true)) return reply.redirect(returnTo, 303);
+    return accountClient.start(request, reply, returnTo, { stepUp: true });
   }
 
   function origin(request: FastifyRequest) {
@@ -139,11 +160,13 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
     return reply.redirect(finished.returnTo, 303);
   });
 
-  // Typing the password again before a credential changes.
+  // Proving the account's strongest factor again before a credential changes:
+  // the security key through the IdP when the account has one, else the password here.
   app.get('/account/confirm', async (request, reply) => {
     const returnTo = accountReturnPath((request.query as { return?: unknown }).return);
     const visit = await signedIn(request, reply, returnTo);
     if (!visit) return reply;
+    if (await service.hasSecurityKey(visit.account.id)) return stepUpWithKey(request, reply, visit, returnTo);
     return show(reply, visit, 'account-confirm', { returnTo });
   });
 
@@ -151,19 +174,28 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
     const returnTo = accountReturnPath((request.query as { return?: unknown }).return);
     const visit = await signedIn(request, reply, returnTo);
     if (!visit) return reply;
+    // The password is not even looked at: for this account it proves too little.
+    if (await service.hasSecurityKey(visit.account.id)) return stepUpWithKey(request, reply, visit, returnTo);
     return submit(
       async () => {
-        const { password } = parseForm(confirmPasswordForm, request.body);
-        await service.confirmPassword(visit.actor, password, ACCOUNT_CLIENT_ID);
+        const { password, altcha } = parseForm(confirmPasswordForm, request.body);
+        await service.confirmPassword(visit.actor, password, ACCOUNT_CLIENT_ID, altcha);
         await refreshLoginTime(visit.session);
         return reply.redirect(returnTo, 303);
       },
-      (error) => show(reply, visit, 'account-confirm', { returnTo }, error),
+      (error) =>
+        show(
+          reply,
+          visit,
+          'account-confirm',
+          { returnTo, botCheckShown: carriedBotCheck(request.body) },
+          error,
+        ),
     );
   });
 
   // Change of e-mail address: the new address is used once a link mailed to it is followed.
-  const showEmailForm = (reply: FastifyReply, visit: Visit, values: Body = {}, error?: InvalidInput) =>
+  const showEmailForm = (reply: FastifyReply, visit: Visit, values: Body = {}, error?: FormError) =>
     show(
       reply,
       visit,
@@ -212,8 +244,8 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
   });
 
   // Change of password: the current one is required, and every other session ends.
-  const showPasswordForm = (reply: FastifyReply, visit: Visit, error?: InvalidInput) =>
-    show(reply, visit, 'account-password', {}, error);
+  const showPasswordForm = (reply: FastifyReply, visit: Visit, body?: Body, error?: FormError) =>
+    show(reply, visit, 'account-password', { botCheckShown: carriedBotCheck(body) }, error);
 
   app.get('/account/password', async (request, reply) => {
     const visit = await signedIn(request, reply, '/account/password', true);
@@ -229,17 +261,17 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
         const form = parseForm(passwordChangeForm(visit.account.email), request.body);
         await service.changePassword(
           visit.actor,
-          { currentPassword: form.current_password, newPassword: form.password },
+          { currentPassword: form.current_password, newPassword: form.password, botCheck: form.altcha },
           visit.session.jti,
         );
         return reply.redirect('/account?done=password', 303);
       },
-      (error) => showPasswordForm(reply, visit, error),
+      (error) => showPasswordForm(reply, visit, request.body, error),
     );
   });
 
   // Alternate e-mail address: where recovery links also go, once confirmed.
-  const showAlternateForm = (reply: FastifyReply, visit: Visit, values: Body = {}, error?: InvalidInput) =>
+  const showAlternateForm = (reply: FastifyReply, visit: Visit, values: Body = {}, error?: FormError) =>
     show(
       reply,
       visit,
@@ -297,7 +329,7 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
   });
 
   // Mailing address and personal data: being signed in is enough.
-  const showAddressForm = (reply: FastifyReply, visit: Visit, values?: Body, error?: InvalidInput) =>
+  const showAddressForm = (reply: FastifyReply, visit: Visit, values?: Body, error?: FormError) =>
     show(
       reply,
       visit,
@@ -335,7 +367,7 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
     );
   });
 
-  const showPersonalForm = (reply: FastifyReply, visit: Visit, values?: Body, error?: InvalidInput) =>
+  const showPersonalForm = (reply: FastifyReply, visit: Visit, values?: Body, error?: FormError) =>
     show(
       reply,
       visit,
@@ -373,7 +405,7 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
   });
 
   // Secret question and answer: a credential (it can reset the password), so a recent sign-in.
-  const showSecretForm = (reply: FastifyReply, visit: Visit, values?: Body, error?: InvalidInput) => {
+  const showSecretForm = (reply: FastifyReply, visit: Visit, values?: Body, error?: FormError) => {
     const current = visit.account.secret_question;
     const listed = SECRET_QUESTIONS.includes(current);
     return show(
@@ -450,6 +482,11 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
     // The masthead was worked out before the sign-out; this page must not offer the account.
     return reply.view('account-signed-out', { signedIn: undefined });
   });
+}
+
+/** A form that carried the bot check keeps it, so the next try is not refused for lack of it. */
+function carriedBotCheck(body: Body | undefined): boolean {
+  return body?.altcha !== undefined;
 }
 
 /** The submitted values worth showing again (never a password), as bounded strings. */

@@ -1,8 +1,8 @@
 import type Provider from 'oidc-provider';
 import { isUniqueViolation } from '../../shared/db/errors.ts';
-import { clearCount, countInWindow, countSoFar } from '../../shared/db/window-counters.ts';
-import { DomainError, InvalidInput, LinkInvalid, NotFound, Throttled } from '../../shared/http/errors.ts';
+import { DomainError, InvalidInput, LinkInvalid, NotFound } from '../../shared/http/errors.ts';
 import { enqueueMail } from '../../shared/mail/outbox.ts';
+import type { BotCheck } from '../../shared/security/botcheck.ts';
 import { hashSecret, verifySecret } from '../../shared/security/hashing.ts';
 import {
   consumeEmailToken,
@@ -16,6 +16,8 @@ import type { AccountService } from '../accounts/service.ts';
 import { type ActivityEntry, listActivity, recordActivity } from '../activity/repository.ts';
 import type { IdpDatabase } from '../database.ts';
 import { endSessions } from '../oidc/end-sessions.ts';
+import { findSecurityKeyAccount } from '../security-key/repository.ts';
+import { createSecretGuard } from '../throttling/guard.ts';
 import { revokeTrustedDevices } from '../throttling/trusted-devices.ts';
 import {
   addressTakenMail,
@@ -30,9 +32,6 @@ import * as settings from './repository.ts';
 
 const LINK_TTL_MS = 24 * 60 * 60 * 1000;
 const ACTIVITY_SHOWN_MS = 90 * 24 * 60 * 60 * 1000;
-// Someone holding a signed-in browser must not get unlimited guesses at the password.
-const PASSWORD_CHECKS_PER_HOUR = 10;
-const HOUR_MS = 60 * 60 * 1000;
 
 /** Who is changing their account, and from where: what the activity page shows. */
 export type Actor = { accountId: string; ip: string | null; userAgent: string | null };
@@ -55,19 +54,43 @@ export class AddressTaken extends DomainError {
 export class PasswordIncorrect extends InvalidInput {
   override name = 'PasswordIncorrect';
   override readonly status = 401;
-  constructor() {
+  /** Whether the form must show the bot check for the next try (see asksForBotCheck). */
+  readonly botCheckNext: boolean;
+  constructor(botCheckNext: boolean) {
     super({ password: 'The password is incorrect.' }, 'The password is incorrect.');
+    this.botCheckNext = botCheckNext;
   }
 }
+
+/** A wrong current password on the password form, shown next to that field. */
+export class CurrentPasswordIncorrect extends InvalidInput {
+  override name = 'CurrentPasswordIncorrect';
+  readonly botCheckNext: boolean;
+  constructor(botCheckNext: boolean) {
+    super({ current_password: 'Your current password is not correct.' });
+    this.botCheckNext = botCheckNext;
+  }
+}
+
+/** What a form posted in its `altcha` field, for the guard. */
+export type BotCheckAnswer = string | undefined;
 
 export function createAccountSettings(deps: {
   db: IdpDatabase;
   provider: Provider;
   accounts: AccountService;
   issuer: string;
+  botCheck: BotCheck;
   mailQueued: () => void;
 }) {
   const { db, provider, issuer } = deps;
+  // The same secret as at sign-in, so guesses here and there share one count.
+  const passwordGuard = createSecretGuard({
+    db,
+    botCheck: deps.botCheck,
+    mailQueued: deps.mailQueued,
+    secret: 'password',
+  });
 
   async function load(accountId: string) {
     const account = await settings.findSettings(db, accountId);
@@ -76,24 +99,35 @@ export function createAccountSettings(deps: {
     return account;
   }
 
+  /** Whether the account's strongest factor is a security key (else it is the password). */
+  async function hasSecurityKey(accountId: string): Promise<boolean> {
+    return (await findSecurityKeyAccount(db, accountId))?.key !== undefined;
+  }
+
   function entry(actor: Actor, kind: ActivityEntry['kind'], detail?: string): ActivityEntry {
     return { ...actor, kind, success: true, detail };
   }
 
   /**
-   * The password again, for a change to a credential. Checked through the
-   * accounts service so it costs and answers exactly like a sign-in.
+   * The password again, for a change to a credential of an account whose
+   * strongest factor it is. Checked through the accounts service so it costs
+   * and answers exactly like a sign-in.
    */
-  async function confirmPassword(actor: Actor, password: string, clientId: string): Promise<void> {
-    const ok = await checkPassword(actor, await passwordHashOf(actor), password);
+  async function confirmPassword(
+    actor: Actor,
+    password: string,
+    clientId: string,
+    botCheck: BotCheckAnswer,
+  ): Promise<void> {
+    const verdict = await checkPassword(actor, await passwordHashOf(actor), password, botCheck);
     await recordActivity(db, {
       ...actor,
       kind: 'sign-in',
-      success: ok,
+      success: verdict.ok,
       clientId,
       detail: 'Password confirmed to change the account',
     });
-    if (!ok) throw new PasswordIncorrect();
+    if (!verdict.ok) throw new PasswordIncorrect(verdict.botCheckNext);
   }
 
   async function passwordHashOf(actor: Actor): Promise<string> {
@@ -103,20 +137,32 @@ export function createAccountSettings(deps: {
     return hash;
   }
 
-  async function checkPassword(actor: Actor, passwordHash: string, password: string): Promise<boolean> {
-    const throttleKey = `account-password-check:${actor.accountId}`;
-    if ((await countSoFar(db, throttleKey, HOUR_MS)) >= PASSWORD_CHECKS_PER_HOUR) {
-      throw new Throttled('Too many wrong passwords. Please try again in an hour.');
-    }
+  /**
+   * Through the one guard, which counts the try before the password is
+   * verified: parallel guesses cannot all pass on one reading. No browser is
+   * trusted here: whoever holds a signed-in browser is who this check doubts.
+   * Throws RetryLater or BotCheckRequired without looking at the password.
+   */
+  async function checkPassword(
+    actor: Actor,
+    passwordHash: string,
+    password: string,
+    botCheck: BotCheckAnswer,
+  ): Promise<{ ok: true } | { ok: false; botCheckNext: boolean }> {
+    const tried = await passwordGuard.check({
+      target: { accountId: actor.accountId },
+      address: actor.ip ?? '',
+      userAgent: actor.userAgent ?? undefined,
+      botCheck,
+    });
     try {
       await deps.accounts.verifyPassword({ id: actor.accountId, password_hash: passwordHash }, password);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      await countInWindow(db, throttleKey, HOUR_MS);
-      return false;
+      return { ok: false, ...(await tried.failed()) };
     }
-    await clearCount(db, throttleKey);
-    return true;
+    await tried.succeeded();
+    return { ok: true };
   }
 
   /**
@@ -183,14 +229,15 @@ export function createAccountSettings(deps: {
   /** Other sessions end: whoever else was signed in with the old password is out. */
   async function changePassword(
     actor: Actor,
-    change: { currentPassword: string; newPassword: string },
+    change: { currentPassword: string; newPassword: string; botCheck: BotCheckAnswer },
     keepSessionId: string,
   ): Promise<void> {
     const account = await load(actor.accountId);
     const passwordHash = await passwordHashOf(actor);
-    if (!(await checkPassword(actor, passwordHash, change.currentPassword))) {
+    const verdict = await checkPassword(actor, passwordHash, change.currentPassword, change.botCheck);
+    if (!verdict.ok) {
       await recordActivity(db, { ...actor, kind: 'password-change', success: false });
-      throw new InvalidInput({ current_password: 'Your current password is not correct.' });
+      throw new CurrentPasswordIncorrect(verdict.botCheckNext);
     }
     if (await verifySecret(passwordHash, change.newPassword)) {
       throw new InvalidInput({ password: 'Choose a password other than your current one.' });
@@ -328,6 +375,7 @@ export function createAccountSettings(deps: {
 
   return {
     load,
+    hasSecurityKey,
     confirmPassword,
     requestEmailChange,
     checkEmailChangeLink,

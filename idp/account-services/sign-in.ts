@@ -3,6 +3,8 @@ import type Provider from 'oidc-provider';
 import type { ClientMetadata } from 'oidc-provider';
 import * as oidc from 'openid-client';
 import { DomainError, SessionExpired } from '../../shared/http/errors.ts';
+import { ACR_PASSWORD, ACR_STRONG } from '../oidc/acr.ts';
+import { RECENT_SIGN_IN_SECONDS } from './session.ts';
 
 type SessionModel = InstanceType<Provider['Session']>;
 
@@ -71,8 +73,18 @@ export function createAccountClient(app: FastifyInstance, issuer: string) {
     return configuration;
   }
 
-  /** Sends the browser to the IdP's authorization endpoint as the account client, to come back to `returnTo`. */
-  async function start(request: FastifyRequest, reply: FastifyReply, returnTo: string) {
+  /**
+   * Sends the browser to the IdP's authorization endpoint as the account client,
+   * to come back to `returnTo`. A step-up asks, like any site, for the strong
+   * level within the recent window: the IdP asks for the password again only
+   * when the last one is older than the window, and then for the key.
+   */
+  async function start(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    returnTo: string,
+    options: { stepUp?: boolean } = {},
+  ) {
     const flow: Flow = {
       state: oidc.randomState(),
       verifier: oidc.randomPKCECodeVerifier(),
@@ -94,6 +106,7 @@ export function createAccountClient(app: FastifyInstance, issuer: string) {
       nonce: flow.nonce,
       code_challenge: await oidc.calculatePKCECodeChallenge(flow.verifier),
       code_challenge_method: 'S256',
+      ...(options.stepUp ? { acr_values: ACR_STRONG, max_age: String(RECENT_SIGN_IN_SECONDS) } : {}),
     });
     return reply.redirect(authorization.href, 303);
   }
@@ -168,16 +181,17 @@ async function answerInProcess(
 }
 
 /**
- * The person just typed their password again: the session counts as a fresh
- * sign-in from now on, at the level it had, and keeps the expiry it had.
+ * The person of an account without a security key just typed their password
+ * again: the session counts as a fresh sign-in from now on, at the password
+ * level (all a password proves), and keeps the expiry it had.
  */
 export async function refreshLoginTime(session: SessionModel & { accountId: string }): Promise<void> {
   const now = Math.floor(Date.now() / 1000);
   session.loginAccount({
     accountId: session.accountId,
     loginTs: now,
-    acr: session.acr,
-    amr: session.amr,
+    acr: ACR_PASSWORD,
+    amr: ['pwd'],
     transient: session.transient,
   });
   // save(ttl) sets exp = now + ttl; at least a second, since 0 would store it without expiry.

@@ -10,6 +10,8 @@ export async function findSecurityKeyAccount(db: Executor, accountId: string) {
     .select([
       'id',
       'email',
+      'alternate_email',
+      'alternate_email_verified_at',
       'password_hash',
       'security_key_hash',
       'security_questions',
@@ -25,7 +27,12 @@ export async function findSecurityKeyAccount(db: Executor, accountId: string) {
     row.security_key_hash && questions.length === 3 && answerHashes.length === 3
       ? { keyHash: row.security_key_hash, questions, answerHashes, setAt: row.security_key_set_at }
       : undefined;
-  return { id: row.id, email: row.email, passwordHash: row.password_hash, key };
+  // Where news of a changed key goes: every address the owner has proved to hold.
+  const verifiedEmails =
+    row.alternate_email && row.alternate_email_verified_at !== null
+      ? [row.email, row.alternate_email]
+      : [row.email];
+  return { id: row.id, email: row.email, verifiedEmails, passwordHash: row.password_hash, key };
 }
 
 export type SecurityKeyAccount = NonNullable<Awaited<ReturnType<typeof findSecurityKeyAccount>>>;

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, InvalidInput, SessionExpired } from '../../shared/http/errors.ts';
 import { parseForm } from '../../shared/http/form.ts';
-import { currentSession, signedInRecently } from '../account-services/session.ts';
+import { currentSession, strongestFactorRecently } from '../account-services/session.ts';
+import { ACCOUNT_CLIENT_ID } from '../account-services/sign-in.ts';
 import { type Interaction, requireInteraction } from '../interactions/current.ts';
 import { ACR_STRONG } from '../oidc/acr.ts';
 import { SECURITY_KEY_PROMPT } from '../oidc/policy.ts';
@@ -42,6 +43,8 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
       accountId,
       base,
       owner: `interaction:${interaction.uid}` as StepOwner,
+      // The session of this browser survives a key it replaces; every other one ends.
+      sessionId: interaction.session!.cookie,
       // A half-done change lives no longer than the sign-in it belongs to.
       expiresAt: interaction.exp * 1000,
       attempt: attemptOf(request, String(interaction.params.client_id)),
@@ -106,6 +109,8 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
       action: step.base,
       notice: page.notice,
       clientName: await clientName(step.interaction),
+      // The account pages' own step-up: the person is changing their Passport, not visiting a site.
+      forAccountChange: step.interaction.params.client_id === ACCOUNT_CLIENT_ID,
       email: await keys.emailOf(step.accountId),
       resetUrl: `${step.base}/reset`,
     });
@@ -160,7 +165,7 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
     if (await keys.keyStatus(step.accountId)) return reply.redirect(step.base, 303);
     try {
       const { answers } = parseForm(answersForm, request.body);
-      await keys.confirmSetUp(step.owner, step.accountId, answers, step.attempt);
+      await keys.confirmSetUp(step.owner, step.accountId, answers, step.attempt, step.sessionId);
     } catch (error) {
       const questions = await keys.questionsToConfirm(step.owner, step.accountId);
       // Without a pending set-up (too many mistakes, or expired) the person chooses again.
@@ -238,7 +243,7 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
     }
     try {
       const key = parseForm(newKeyForm, request.body);
-      await keys.resetKey(step.owner, step.accountId, key, step.attempt);
+      await keys.resetKey(step.owner, step.accountId, key, step.attempt, step.sessionId);
     } catch (error) {
       return reply.code(statusOf(error)).view('security-key-set-up', {
         ...step.pageFrame,
@@ -253,14 +258,21 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
 
   // Account services: the owner changes the key and its questions.
 
-  /** The signed-in owner, or where to send a browser that is not signed in recently enough. */
+  /**
+   * The signed-in owner, or where to send a browser that has not proved the
+   * account's strongest factor recently: the current key, when there is one.
+   */
   async function accountOwner(request: FastifyRequest, reply: FastifyReply) {
     const session = await currentSession(provider, request, reply);
     if (!session) return { detour: '/account' };
-    if (!signedInRecently(session)) return { detour: `/account/confirm?return=${ACCOUNT_PAGE}` };
+    const hasKey = (await keys.keyStatus(session.accountId)) !== undefined;
+    if (!strongestFactorRecently(session, hasKey)) {
+      return { detour: `/account/confirm?return=${ACCOUNT_PAGE}` };
+    }
     return {
       accountId: session.accountId,
       owner: `session:${session.uid}` as StepOwner,
+      sessionId: session.jti,
       attempt: attemptOf(request, null),
     };
   }
@@ -310,7 +322,13 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
     if (signedIn.detour !== undefined) return reply.redirect(signedIn.detour, 303);
     try {
       const { answers } = parseForm(answersForm, request.body);
-      await keys.confirmSetUp(signedIn.owner, signedIn.accountId, answers, signedIn.attempt);
+      await keys.confirmSetUp(
+        signedIn.owner,
+        signedIn.accountId,
+        answers,
+        signedIn.attempt,
+        signedIn.sessionId,
+      );
     } catch (error) {
       const questions = await keys.questionsToConfirm(signedIn.owner, signedIn.accountId);
       if (!questions) {

@@ -1,3 +1,4 @@
+import type Provider from 'oidc-provider';
 import { DomainError, InvalidInput, SessionExpired } from '../../shared/http/errors.ts';
 import { enqueueMail } from '../../shared/mail/outbox.ts';
 import type { BotCheck } from '../../shared/security/botcheck.ts';
@@ -5,6 +6,7 @@ import { hashSecret, verifySecret } from '../../shared/security/hashing.ts';
 import { normalizeAnswer } from '../accounts/normalize.ts';
 import { type ActivityEntry, recordActivity } from '../activity/repository.ts';
 import type { IdpDatabase } from '../database.ts';
+import { endSessions } from '../oidc/end-sessions.ts';
 import { createSecretGuard, type GuardedAttempt } from '../throttling/guard.ts';
 import type { SetUpChoice } from './forms.ts';
 import { securityKeyResetMail, securityKeySetMail } from './mails.ts';
@@ -63,10 +65,11 @@ export class StepMissing extends DomainError {
 
 export function createSecurityKeyService(deps: {
   db: IdpDatabase;
+  provider: Provider;
   botCheck: BotCheck;
   mailQueued: () => void;
 }) {
-  const { db } = deps;
+  const { db, provider } = deps;
   const keyGuard = createSecretGuard({ ...deps, secret: 'security-key' });
   const answersGuard = createSecretGuard({ ...deps, secret: 'security-key-answers' });
 
@@ -122,12 +125,18 @@ export function createSecurityKeyService(deps: {
     return (await pendingSetUp(owner, accountId))?.setUp.questions;
   }
 
-  /** The second half: the answers typed again must all match before the key is the account's. */
+  /**
+   * The second half: the answers typed again must all match before the key is
+   * the account's. A key that replaces another ends every session but
+   * `keepSessionId`'s: a strong level reached with the old key is not kept
+   * silently anywhere.
+   */
   async function confirmSetUp(
     owner: StepOwner,
     accountId: string,
     answers: string[],
     attempt: Attempt,
+    keepSessionId: string,
   ): Promise<void> {
     const pending = await pendingSetUp(owner, accountId);
     if (!pending) throw new StepMissing();
@@ -156,7 +165,7 @@ export function createSecurityKeyService(deps: {
       );
     }
     const now = Date.now();
-    const { email, key: previous } = await account(accountId);
+    const { verifiedEmails, key: previous } = await account(accountId);
     await db.transaction().execute(async (tx) => {
       // Of two confirmations sent at once only one attaches the key.
       if (!(await deletePendingStep(tx, stepId('set-up', owner)))) throw new StepMissing();
@@ -172,9 +181,10 @@ export function createSecurityKeyService(deps: {
         },
         now,
       );
-      await enqueueMail(tx, securityKeySetMail(email, Boolean(previous)));
+      for (const to of verifiedEmails) await enqueueMail(tx, securityKeySetMail(to, Boolean(previous)));
     });
     deps.mailQueued();
+    if (previous) await endSessions(provider, db, accountId, { sessionId: keepSessionId });
   }
 
   /**
@@ -234,10 +244,19 @@ export function createSecurityKeyService(deps: {
     return (await findPendingStep(db, stepId('reset', owner), accountId)) !== undefined;
   }
 
-  /** The second step of a reset: a new key; the questions and answers stay. */
-  async function resetKey(owner: StepOwner, accountId: string, key: string, attempt: Attempt): Promise<void> {
+  /**
+   * The second step of a reset: a new key; the questions and answers stay.
+   * Like any replaced key it ends every session but `keepSessionId`'s.
+   */
+  async function resetKey(
+    owner: StepOwner,
+    accountId: string,
+    key: string,
+    attempt: Attempt,
+    keepSessionId: string,
+  ): Promise<void> {
     if (!(await resetProved(owner, accountId))) throw new StepMissing();
-    const { email, passwordHash } = await account(accountId);
+    const { verifiedEmails, passwordHash } = await account(accountId);
     await refuseThePassword(passwordHash, key);
     const keyHash = await hashSecret(key);
     const now = Date.now();
@@ -249,9 +268,10 @@ export function createSecurityKeyService(deps: {
         { accountId, kind: 'security-key-change', success: true, detail: 'reset', ...attempt },
         now,
       );
-      await enqueueMail(tx, securityKeyResetMail(email));
+      for (const to of verifiedEmails) await enqueueMail(tx, securityKeyResetMail(to));
     });
     deps.mailQueued();
+    await endSessions(provider, db, accountId, { sessionId: keepSessionId });
   }
 
   return {

@@ -789,7 +789,7 @@ describe('security key step-up', () => {
       expect(await storedState(person)).toEqual(before);
     });
 
-    test('a sign-in older than 10 minutes is sent to confirm the password first', async () => {
+    test('a sign-in older than 10 minutes is sent to prove the key again first', async () => {
       const { person, browser } = await personWithKey();
       const { id } = await storedKey(person);
       const sessions = await idp.db
@@ -811,6 +811,8 @@ describe('security key step-up', () => {
       const response = await browser.request(`${idp.issuer}/account/security-key`);
       expect(response.status).toBe(303);
       expect(response.headers.get('location')).toBe('/account/confirm?return=/account/security-key');
+      const confirm = await browser.request(`${idp.issuer}/account/confirm?return=/account/security-key`);
+      expect(new URL(confirm.headers.get('location')!).searchParams.get('acr_values')).toBe(ACR_STRONG);
       const posted = await browser.request(`${idp.issuer}/account/security-key`, { form: setUpForm() });
       expect(posted.status).toBe(303);
       expect(await pendingSteps(id)).toBe(0);
