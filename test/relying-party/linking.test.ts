@@ -503,6 +503,12 @@ describe.each(STORES)('extranet association, profiles and invites (extranet on %
       [`email=${'a'.repeat(250)}%40example.test`, 'too long'],
       ['email=bad%01%40example.test', 'not valid text'],
       ['email=%FF%FE%40example.test', 'not valid text'],
+      ['email=a%0A%40example.test', 'must be on one line, without line breaks or tabs'],
+      ['email=a%0D%40example.test', 'must be on one line, without line breaks or tabs'],
+      ['email=a%09%40example.test', 'must be on one line, without line breaks or tabs'],
+      ['email=%E2%80%AEa%40example.test', 'change the direction of the text'],
+      ['email=a%E2%81%A6%40example.test', 'change the direction of the text'],
+      ['email=a%E2%80%8F%40example.test', 'change the direction of the text'],
       ['email=a%40example.test&email=b%40example.test', 'E-mail address'],
     ];
     for (const [body, message] of cases) {
