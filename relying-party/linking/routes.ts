@@ -57,7 +57,6 @@ export async function linkingRoutes(app: FastifyInstance, deps: ExtranetDeps) {
   });
 
   app.get<TokenRoute>('/associate/:token', async (request, reply) => {
-    reply.header('cache-control', 'no-store');
     const { token } = request.params;
     const link = await linking.openLink(token);
     const visitor = request.visitor;
@@ -75,7 +74,6 @@ export async function linkingRoutes(app: FastifyInstance, deps: ExtranetDeps) {
   });
 
   app.post<TokenRoute>('/associate/:token', async (request, reply) => {
-    reply.header('cache-control', 'no-store');
     const { token } = request.params;
     const link = await linking.openLink(token);
     const visitor = request.visitor;
