@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { LogConfig } from 'kysely';
 import { ACR_PASSWORD } from '../../idp/oidc/acr.ts';
 import type { OrganizationKind, RelyingPartyDatabase, ServicePlan } from '../../relying-party/database.ts';
 import type { TestPerson } from './accounts.ts';
@@ -15,7 +16,9 @@ export type TestExtranet = Awaited<ReturnType<typeof startTestExtranet>>;
  * The extranet asks for the password level unless `env` says otherwise, and
  * keeps its data in SQLite unless `store` names PostgreSQL.
  */
-export async function startIdpAndExtranet(options: { env?: Record<string, string>; store?: Store } = {}) {
+export async function startIdpAndExtranet(
+  options: { env?: Record<string, string>; store?: Store; queryLog?: LogConfig } = {},
+) {
   const reserved = await reserveExtranet();
   const postgres = options.store === 'postgres' ? await createPostgresDatabase() : undefined;
   const idp = await startTestIdp({ clients: [reserved.client] });
@@ -24,6 +27,7 @@ export async function startIdpAndExtranet(options: { env?: Record<string, string
     extranet = await startTestExtranet({
       url: reserved.url,
       issuer: idp.issuer,
+      queryLog: options.queryLog,
       env: {
         RP_REQUIRED_ACR: ACR_PASSWORD,
         SMTP_URL: idp.config.mail.smtpUrl!,
