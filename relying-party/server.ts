@@ -82,7 +82,7 @@ export async function startRelyingParty(options: StartRelyingPartyOptions = {}) 
     async close() {
       clearInterval(sweep);
       await app.close();
-      // Requests still queued mail: their worker stops first.
+      // It queues mail, so it stops before the mail worker does.
       await associationWorker?.stop();
       await mailWorker?.stop();
       await db.destroy();

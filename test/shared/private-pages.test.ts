@@ -73,6 +73,8 @@ describe('signed-in and personal pages are never stored by a cache', () => {
       '/password/reset',
       '/password/reset/email',
       '/password/reset/answer',
+      // oidc-provider's own page, outside ours: it says no-store itself.
+      '/session/end',
       '/',
     ]) {
       await visit(browser, `${idp}${path}`);
