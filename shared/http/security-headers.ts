@@ -31,8 +31,8 @@ export async function securityHeaders(app: FastifyInstance, { secure }: { secure
  * public content (static assets, bot-check scripts) set their own Cache-Control
  * and keep it.
  */
-export function pagesAreNeverStored(pages: FastifyInstance): void {
-  pages.addHook('onSend', async (_request, reply, payload) => {
+export function pagesAreNeverStored(app: FastifyInstance): void {
+  app.addHook('onSend', async (_request, reply, payload) => {
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     return payload;
   });
