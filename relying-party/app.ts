@@ -15,6 +15,7 @@ export type RelyingPartyAppDeps = {
   db: RelyingPartyDatabase;
   idp: IdpClient;
   mailQueued: () => void;
+  associationQueued: () => void;
   verifyLogoutToken: (token: unknown) => Promise<{ sid?: string; subject?: string }>;
   cookieSecret: string;
   logger?: boolean | object;
@@ -45,7 +46,13 @@ export async function buildRelyingPartyApp(deps: RelyingPartyAppDeps) {
       verifyLogoutToken: deps.verifyLogoutToken,
     });
     installVisitor(pages, deps.db);
-    const extranet: ExtranetDeps = { config, db: deps.db, idp: deps.idp, mailQueued: deps.mailQueued };
+    const extranet: ExtranetDeps = {
+      config,
+      db: deps.db,
+      idp: deps.idp,
+      mailQueued: deps.mailQueued,
+      associationQueued: deps.associationQueued,
+    };
     await pages.register(linkingRoutes, extranet);
     await pages.register(organizationRoutes, extranet);
 

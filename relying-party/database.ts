@@ -43,6 +43,15 @@ export interface AssociationTokenTable {
   consumed_at: number | null;
 }
 
+/** An association asked for and not yet looked up: the address is kept only until then. */
+export interface AssociationRequestTable {
+  id: string;
+  email_key: string;
+  bound_issuer: string;
+  bound_subject: string;
+  created_at: number;
+}
+
 export interface SessionTable {
   id_hash: string;
   issuer: string;
@@ -82,6 +91,7 @@ export interface RelyingPartyTables extends SharedTables, CounterTables, SecretT
   profiles: ProfileTable;
   links: LinkTable;
   association_tokens: AssociationTokenTable;
+  association_requests: AssociationRequestTable;
   sessions: SessionTable;
   logout_tokens_seen: LogoutTokenSeenTable;
   audit_log: AuditLogTable;

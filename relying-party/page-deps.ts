@@ -9,4 +9,6 @@ export type ExtranetDeps = {
   idp: IdpClient;
   /** Call after a transaction that enqueued mail commits, so it goes out at once. */
   mailQueued: () => void;
+  /** Call once an association request has been answered, so its mail is looked up and sent at once. */
+  associationQueued: () => void;
 };

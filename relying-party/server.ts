@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { LogConfig } from 'kysely';
 import { loadRelyingPartyConfig, type RelyingPartyConfig } from '../shared/config/relying-party.ts';
 import { connectDatabase, databaseTarget } from '../shared/db/connect.ts';
 import { migrateToLatest } from '../shared/db/migrate.ts';
@@ -10,13 +11,16 @@ import { createIdpClient } from './auth/idp-client.ts';
 import { createLogoutTokenVerifier } from './auth/logout-token.ts';
 import { sweepSessions } from './auth/sessions.ts';
 import type { RelyingPartyTables } from './database.ts';
+import { type AssociationWorker, startAssociationWorker } from './linking/association-worker.ts';
+import { createLinking } from './linking/service.ts';
 import { seedDemoData } from './organizations/seed.ts';
 
 export const RP_MIGRATIONS = path.join(import.meta.dirname, '..', 'migrations', 'relying-party');
 
-export function relyingPartyDatabase(config: RelyingPartyConfig) {
+export function relyingPartyDatabase(config: RelyingPartyConfig, log?: LogConfig) {
   return connectDatabase<RelyingPartyTables>(
     databaseTarget(config.databaseUrl, path.join(config.dataDir, 'relying-party.sqlite')),
+    { log },
   ).db;
 }
 
@@ -25,11 +29,13 @@ export type StartRelyingPartyOptions = {
   logger?: boolean | object;
   /** Fill an empty store with the README's demo organizations (`npm start` does). */
   seedDemoData?: boolean;
+  /** Sees every statement the store runs (Kysely's log). */
+  queryLog?: LogConfig;
 };
 
 export async function startRelyingParty(options: StartRelyingPartyOptions = {}) {
   const config = loadRelyingPartyConfig(options.env ?? process.env);
-  const db = relyingPartyDatabase(config);
+  const db = relyingPartyDatabase(config, options.queryLog);
   await migrateToLatest(db, RP_MIGRATIONS);
   if (options.seedDemoData) await seedDemoData(db);
   const idp = createIdpClient(config);
@@ -40,16 +46,23 @@ export async function startRelyingParty(options: StartRelyingPartyOptions = {}) 
     jwksUri: async () => new URL((await idp.configuration()).serverMetadata().jwks_uri!),
   });
   let mailWorker: ReturnType<typeof startMailDelivery> | undefined;
+  let associationWorker: AssociationWorker | undefined;
+  const mailQueued = () => mailWorker?.wake();
   const app = await buildRelyingPartyApp({
     config,
     db,
     idp,
     verifyLogoutToken,
-    mailQueued: () => mailWorker?.wake(),
+    mailQueued,
+    associationQueued: () => associationWorker?.wake(),
     cookieSecret: await storedSecret(db, 'page_cookie_key'),
     logger: options.logger,
   });
   mailWorker = startMailDelivery(db, config.mail, app.log);
+  associationWorker = startAssociationWorker({
+    linking: createLinking({ db, siteUrl: config.url, mailQueued }),
+    log: app.log,
+  });
   const sweep = setInterval(
     () =>
       Promise.all([sweepSessions(db), sweepCounters(db, 24 * 60 * 60 * 1000)]).catch((error: unknown) =>
@@ -64,9 +77,13 @@ export async function startRelyingParty(options: StartRelyingPartyOptions = {}) 
     config,
     db,
     url: config.url,
+    /** The work done after a request has been answered. */
+    workers: { mail: mailWorker, associations: associationWorker },
     async close() {
       clearInterval(sweep);
       await app.close();
+      // It queues mail, so it stops before the mail worker does.
+      await associationWorker?.stop();
       await mailWorker?.stop();
       await db.destroy();
     },

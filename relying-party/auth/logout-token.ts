@@ -2,6 +2,7 @@ import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
 import type { RelyingPartyDatabase } from '../database.ts';
 
 const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+const LOGOUT_TOKEN_TYPE = 'logout+jwt';
 // How long a seen jti is remembered; older tokens are refused by their iat anyway.
 const REPLAY_WINDOW_MS = 10 * 60 * 1000;
 
@@ -11,8 +12,8 @@ export class InvalidLogoutToken extends Error {
 
 /**
  * OpenID Connect Back-Channel Logout 1.0, section 2.6: signature against the
- * IdP's keys, iss, aud, a recent iat, the logout event, sid or sub, no nonce,
- * and a jti never seen before.
+ * IdP's keys, the explicit type (section 2.4), iss, aud, a recent iat, the
+ * logout event, sid or sub, no nonce, and a jti never seen before.
  */
 export function createLogoutTokenVerifier(options: {
   db: RelyingPartyDatabase;
@@ -32,6 +33,8 @@ export function createLogoutTokenVerifier(options: {
       ({ payload } = await jwtVerify(token, keys, {
         issuer: options.issuer,
         audience: options.clientId,
+        // The IdP signs ID tokens with the same keys: only the type tells them apart.
+        typ: LOGOUT_TOKEN_TYPE,
         maxTokenAge: '2m',
         requiredClaims: ['iat', 'jti', 'events'],
       }));

@@ -140,7 +140,6 @@ export async function authRoutes(app: FastifyInstance, { config, db, idp, verify
   });
 
   app.post<{ Body: { logout_token?: unknown } }>('/auth/backchannel-logout', async (request, reply) => {
-    reply.header('cache-control', 'no-store');
     try {
       const target = await verifyLogoutToken(request.body?.logout_token);
       await endSessionsFor(db, { issuer: config.issuer, ...target });

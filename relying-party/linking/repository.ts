@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { Identity } from '../auth/sessions.ts';
 import type { AssociationTokenTable, RelyingPartyDatabase, RelyingPartyTables } from '../database.ts';
@@ -130,4 +131,53 @@ export async function endProfileSessionsExcept(
     .where((eb) => eb.not(eb.and([eb('issuer', '=', keep.issuer), eb('subject', '=', keep.subject)])))
     .executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+export type PendingAssociationRequest = { id: string; emailKey: string; boundTo: Identity };
+
+/** One row for any address typed, known or not: the request's only write besides its counters. */
+export async function queueAssociationRequest(
+  db: Executor,
+  request: { emailKey: string; boundTo: Identity },
+  now = Date.now(),
+): Promise<void> {
+  await db
+    .insertInto('association_requests')
+    .values({
+      id: randomUUID(),
+      email_key: request.emailKey,
+      bound_issuer: request.boundTo.issuer,
+      bound_subject: request.boundTo.subject,
+      created_at: now,
+    })
+    .execute();
+}
+
+export async function pendingAssociationRequests(
+  db: Executor,
+  limit: number,
+): Promise<PendingAssociationRequest[]> {
+  const rows = await db
+    .selectFrom('association_requests')
+    .select(['id', 'email_key', 'bound_issuer', 'bound_subject'])
+    .orderBy('created_at')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({
+    id: row.id,
+    emailKey: row.email_key,
+    boundTo: { issuer: row.bound_issuer, subject: row.bound_subject },
+  }));
+}
+
+/**
+ * Takes a queued request for the caller's transaction. The DELETE is the claim:
+ * of two workers only one removes the row, and a rollback puts it back for the next pass.
+ */
+export async function takeAssociationRequest(
+  tx: Transaction<RelyingPartyTables>,
+  id: string,
+): Promise<boolean> {
+  const result = await tx.deleteFrom('association_requests').where('id', '=', id).executeTakeFirst();
+  return Number(result.numDeletedRows) === 1;
 }

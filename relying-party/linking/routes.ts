@@ -29,7 +29,8 @@ export async function linkingRoutes(app: FastifyInstance, deps: ExtranetDeps) {
     return reply.view('associate', { values: { email: '' }, fieldErrors: {}, ...associatePage(visitor) });
   });
 
-  app.post('/associate', async (request, reply) => {
+  // Whether the address has profiles is looked up once the answer has left, so the answer cannot wait on it.
+  app.post('/associate', { onResponse: async () => deps.associationQueued() }, async (request, reply) => {
     const visitor = signedIn(request, reply, '/associate');
     if (!visitor) return reply;
     let form: ReturnType<typeof associationRequestForm.parse>;
@@ -57,7 +58,6 @@ export async function linkingRoutes(app: FastifyInstance, deps: ExtranetDeps) {
   });
 
   app.get<TokenRoute>('/associate/:token', async (request, reply) => {
-    reply.header('cache-control', 'no-store');
     const { token } = request.params;
     const link = await linking.openLink(token);
     const visitor = request.visitor;
@@ -75,7 +75,6 @@ export async function linkingRoutes(app: FastifyInstance, deps: ExtranetDeps) {
   });
 
   app.post<TokenRoute>('/associate/:token', async (request, reply) => {
-    reply.header('cache-control', 'no-store');
     const { token } = request.params;
     const link = await linking.openLink(token);
     const visitor = request.visitor;

@@ -14,7 +14,11 @@ import {
   findActiveProfilesByEmailKey,
   findAssociationToken,
   linkIdentity,
+  type PendingAssociationRequest,
+  pendingAssociationRequests,
+  queueAssociationRequest,
   type StoredAssociationToken,
+  takeAssociationRequest,
   unlinkProfile,
 } from './repository.ts';
 import { issueAssociationToken } from './tokens.ts';
@@ -93,7 +97,10 @@ export function createLinking({ db, siteUrl, mailQueued }: Deps) {
 
   /**
    * Seed 000 steps 8-10. Whatever matched, the caller answers the same: the
-   * mails alone tell the owners of the address what happened.
+   * mails alone tell the owners of the address what happened. The request does
+   * the same work for every address (its counters and one queued row), so
+   * neither the page nor the time it takes tells whether the address has
+   * profiles; resolveQueuedRequests looks that up after the answer.
    */
   async function requestAssociation(identity: Identity, email: string): Promise<void> {
     const emailKey = email.trim().toLowerCase();
@@ -105,19 +112,47 @@ export function createLinking({ db, siteUrl, mailQueued }: Deps) {
         'Too many association e-mails were asked for. Please wait an hour before you ask again; e-mails already sent stay valid for 72 hours.',
       );
     }
-    const sent = await db.transaction().execute(async (tx) => {
-      const profiles = await findActiveProfilesByEmailKey(tx, emailKey);
+    await queueAssociationRequest(db, { emailKey, boundTo: identity });
+  }
+
+  /**
+   * Seed 000 step 11, after the answer: each queued request becomes one mail
+   * per profile its address names, and nothing for an address with none. The
+   * request is taken, its links issued and its mails queued in one transaction.
+   * Resolves with the number of mails queued.
+   */
+  async function resolveQueuedRequests(batchSize = 20): Promise<number> {
+    let mails = 0;
+    const failures: unknown[] = [];
+    for (const request of await pendingAssociationRequests(db, batchSize)) {
+      // One request that fails stays queued for the next pass and holds up no other.
+      try {
+        mails += await resolveQueuedRequest(request);
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+    if (mails > 0) mailQueued();
+    if (failures.length > 0) throw new AggregateError(failures, 'association requests not resolved');
+    return mails;
+  }
+
+  /** One queued request; resolves with 0 when another worker took it first. */
+  function resolveQueuedRequest(request: PendingAssociationRequest): Promise<number> {
+    return db.transaction().execute(async (tx) => {
+      // Another copy of the service may have taken it since the read.
+      if (!(await takeAssociationRequest(tx, request.id))) return 0;
+      const profiles = await findActiveProfilesByEmailKey(tx, request.emailKey);
       for (const profile of profiles) {
         const token = await issueAssociationToken(tx, {
           profileId: profile.id,
           purpose: 'association',
-          boundTo: identity,
+          boundTo: request.boundTo,
         });
         await enqueueMail(tx, associationMail(profile, linkTo(token)));
       }
       return profiles.length;
     });
-    if (sent > 0) mailQueued();
   }
 
   /** What a link is for, or the clear reason it no longer works; spends nothing. */
@@ -214,7 +249,17 @@ export function createLinking({ db, siteUrl, mailQueued }: Deps) {
     await chooseSessionProfile(db, visitor.sessionId, profileId);
   }
 
-  return { requestAssociation, openLink, signInIsFresh, mayUse, associate, sendInvite, chooseProfile };
+  return {
+    requestAssociation,
+    resolveQueuedRequests,
+    resolveQueuedRequest,
+    openLink,
+    signInIsFresh,
+    mayUse,
+    associate,
+    sendInvite,
+    chooseProfile,
+  };
 }
 
 export type Linking = ReturnType<typeof createLinking>;

@@ -4,12 +4,28 @@ import { InvalidInput } from './errors.ts';
 // U+FFFD is what invalid UTF-8 in a form body decodes to; control characters
 // have no place in a name, an address or a password.
 const NOT_TEXT = /\uFFFD|(?![\t\n\r])\p{Cc}/u;
+// A line break or tab in a one-line value splits mail headers, log lines and CSV
+// cells downstream; the Unicode separators are line breaks too.
+const LINE_BREAK = /[\t\n\r\u2028\u2029]/;
+// Direction controls make text read differently from what it is ("moc.evil"
+// shown as "live.com"), in our pages and in every mail and list that repeats it.
+const DIRECTION_CONTROL = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/;
 
-/** A single-line text field: a string (not repeated), valid text, within length. */
+/**
+ * A single-line text field: a string (not repeated), valid text on one line
+ * without direction controls, within length. Every single-line field is one,
+ * passwords and security keys included: a browser's one-line box cannot hold a
+ * line break, and a tab or a mark nobody can see is no part of a secret one can retype.
+ */
 export function textField(label: string, options: { max: number; min?: number; trim?: boolean }) {
   const base = z
     .string({ error: `${label} is required.` })
     .refine((value) => !NOT_TEXT.test(value), `${label} contains characters that are not valid text.`)
+    .refine((value) => !LINE_BREAK.test(value), `${label} must be on one line, without line breaks or tabs.`)
+    .refine(
+      (value) => !DIRECTION_CONTROL.test(value),
+      `${label} contains invisible characters that change the direction of the text. Please type it again.`,
+    )
     .transform((value) => (options.trim === false ? value : value.trim()));
   return base.pipe(
     z

@@ -10,7 +10,7 @@ import { MisdirectedRequest, NotFound } from './errors.ts';
 import { parseUrlEncoded } from './form.ts';
 import { logOptions } from './logging.ts';
 import { refuseCrossSiteForms } from './same-origin-forms.ts';
-import { securityHeaders } from './security-headers.ts';
+import { pagesAreNeverStored, securityHeaders } from './security-headers.ts';
 
 const BODY_LIMIT = 64 * 1024;
 
@@ -29,7 +29,7 @@ export type PageAppOptions = {
 };
 
 /**
- * What both services' apps share: security headers on every route, signed
+ * What both services' apps share: security headers and no caching on every route, signed
  * cookies, eta views, one error renderer (the `error` view), a friendly 404,
  * and static assets under /assets/.
  */
@@ -45,6 +45,7 @@ export async function createPageApp(options: PageAppOptions): Promise<FastifyIns
   refuseForeignHosts(app, options.siteUrl);
   // Called directly, not registered: the headers must cover every route of the app.
   await securityHeaders(app, { secure: options.siteUrl.startsWith('https://') });
+  pagesAreNeverStored(app);
   await app.register(cookie, { secret: options.cookieSecret });
   await app.register(view, {
     engine: { eta: options.eta },

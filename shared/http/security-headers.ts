@@ -23,3 +23,17 @@ export async function securityHeaders(app: FastifyInstance, { secure }: { secure
     crossOriginEmbedderPolicy: false,
   });
 }
+
+/**
+ * Every page may show who is signed in and what is theirs (the layout names the
+ * visitor), so none may stay in a browser's or a proxy's cache for the next
+ * person at a shared computer or the back button after signing out. Routes with
+ * public content (static assets, bot-check scripts) set their own Cache-Control
+ * and keep it.
+ */
+export function pagesAreNeverStored(app: FastifyInstance): void {
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
+}

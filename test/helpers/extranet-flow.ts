@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { LogConfig } from 'kysely';
 import { ACR_PASSWORD } from '../../idp/oidc/acr.ts';
 import type { OrganizationKind, RelyingPartyDatabase, ServicePlan } from '../../relying-party/database.ts';
 import type { TestPerson } from './accounts.ts';
@@ -21,6 +22,7 @@ export async function startIdpAndExtranet(
     store?: Store;
     /** Logger options for each service (a level and a stream to capture); no log when unset. */
     loggers?: { idp: object; extranet: object };
+    queryLog?: LogConfig;
   } = {},
 ) {
   const reserved = await reserveExtranet();
@@ -32,6 +34,7 @@ export async function startIdpAndExtranet(
       url: reserved.url,
       issuer: idp.issuer,
       logger: options.loggers?.extranet,
+      queryLog: options.queryLog,
       env: {
         RP_REQUIRED_ACR: ACR_PASSWORD,
         SMTP_URL: idp.config.mail.smtpUrl!,

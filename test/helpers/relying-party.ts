@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { LogConfig } from 'kysely';
 import { startRelyingParty } from '../../relying-party/server.ts';
 import { freePort } from './ports.ts';
 
@@ -31,10 +32,12 @@ export async function startTestExtranet(options: {
   env?: Record<string, string>;
   /** Logger options (a level and a stream to capture); no log when unset. */
   logger?: object;
+  queryLog?: LogConfig;
 }) {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'passport-rp-'));
   const extranet = await startRelyingParty({
     logger: options.logger ?? false,
+    queryLog: options.queryLog,
     env: {
       DATA_DIR: dataDir,
       RP_URL: options.url,

@@ -80,6 +80,15 @@ describe('bad input is refused clearly, with a 4xx and nothing stored', () => {
       expect(html).toContain(message);
     });
 
+    test('a password with a tab or a direction mark is refused like any other single-line field', async () => {
+      const { browser, loginUrl } = await interaction();
+      for (const password of [`${person.password}\t`, `\u202E${person.password}`]) {
+        const response = await browser.request(loginUrl, { form: { email: person.email, password } });
+        expect(response.status).toBe(400);
+        expect(await response.text()).toContain('id="password-error"');
+      }
+    });
+
     test('a wrong password and an unknown address get the same message', async () => {
       const { browser, loginUrl } = await interaction();
       const wrong = await browser.request(loginUrl, {
@@ -170,6 +179,30 @@ describe('bad input is refused clearly, with a 4xx and nothing stored', () => {
       const response = await rawPost(`${idp.issuer}/signup`, new URLSearchParams(form).toString());
       expect(response.status).toBe(400);
       expect(await response.text()).toContain(message);
+      expect(await storedCounts()).toEqual(before);
+    });
+
+    const ONE_LINE = 'must be on one line, without line breaks or tabs';
+    const DIRECTION = 'invisible characters that change the direction of the text';
+    test.each([
+      ['a line break in a name', 'first_name', 'Ada\nLovelace', ONE_LINE],
+      ['a carriage return in an address', 'email', 'a\r@example.test', ONE_LINE],
+      ['a tab in a postal code', 'postal_code', 'SW1A\t1AA', ONE_LINE],
+      ['a Unicode line separator in a name', 'last_name', 'Love\u2028lace', ONE_LINE],
+      ['a tab in a password', 'password', 'Correct-Horse\t-battery-1', ONE_LINE],
+      ['a right-to-left override in a name', 'last_name', 'Love\u202Eecal', DIRECTION],
+      ['a right-to-left override in an address', 'email', 'moc.\u202Eevil@example.test', DIRECTION],
+      ['a right-to-left isolate in an answer', 'answer', 'Lis\u2067bon', DIRECTION],
+      ['a left-to-right mark in a password', 'password', 'Correct-\u200EHorse-battery-1', DIRECTION],
+      ['a right-to-left mark in a name', 'first_name', 'Ada\u200F', DIRECTION],
+    ])('%s is refused next to the field', async (_name, field, value, message) => {
+      const before = await storedCounts();
+      const form = { ...(await signUpForm(idp, newPerson())), [field]: value };
+      if (field === 'password') form.password2 = value;
+      const response = await rawPost(`${idp.issuer}/signup`, new URLSearchParams(form).toString());
+      expect(response.status).toBe(400);
+      const html = await response.text();
+      expect(html).toMatch(new RegExp(`<p class="field-error" id="${field}-error">[^<]*${message}`));
       expect(await storedCounts()).toEqual(before);
     });
 

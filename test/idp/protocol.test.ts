@@ -168,7 +168,12 @@ describe.each(STORES)('OpenID Provider on %s', (store) => {
 
     const logoutToken = await receiver.next(seen);
     const jwks = createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri!));
-    const { payload } = await jwtVerify(logoutToken, jwks, { issuer: idp.issuer, audience: 'extranet' });
+    const { payload, protectedHeader } = await jwtVerify(logoutToken, jwks, {
+      issuer: idp.issuer,
+      audience: 'extranet',
+    });
+    // Back-Channel Logout 1.0 section 2.4: explicitly typed, so it cannot pass for an ID token.
+    expect(protectedHeader.typ).toBe('logout+jwt');
     expect(payload.events).toEqual({ 'http://schemas.openid.net/event/backchannel-logout': {} });
     expect(payload.sub).toBe(idToken.sub);
     expect(payload.sid).toBe(idToken.sid);

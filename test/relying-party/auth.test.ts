@@ -144,6 +144,9 @@ describe('extranet sign-in through Passport', () => {
     ['without the logout event', { events: {} }],
     ['carrying a nonce', { nonce: 'n' }],
     ['naming neither sid nor sub', { sid: undefined, sub: undefined }],
+    // An ID token signed with the same keys must not pass for a logout token.
+    ['typed as an ID token (typ JWT)', { typ: 'JWT' }],
+    ['without a typ header', { typ: null }],
   ])('a logout token %s is refused', async (_name, change) => {
     const token = await logoutToken({ sid: 'x', sub: 'y', ...change });
     const response = await postLogoutToken(token);
@@ -182,8 +185,8 @@ describe('extranet sign-in through Passport', () => {
     expect(response.status).toBe(400);
   });
 
-  async function logoutToken(claims: Record<string, unknown> & { forge?: boolean }) {
-    const { forge, ...payload } = claims;
+  async function logoutToken(claims: Record<string, unknown> & { forge?: boolean; typ?: string | null }) {
+    const { forge, typ = 'logout+jwt', ...payload } = claims;
     const key = await idp.db
       .selectFrom('signing_keys')
       .selectAll()
@@ -199,7 +202,7 @@ describe('extranet sign-in through Passport', () => {
       ...payload,
     };
     return new SignJWT(body)
-      .setProtectedHeader({ alg: 'ES256', kid: jwk.kid, typ: 'logout+jwt' })
+      .setProtectedHeader({ alg: 'ES256', kid: jwk.kid, ...(typ === null ? {} : { typ }) })
       .setIssuedAt()
       .sign(signingKey);
   }

@@ -94,6 +94,15 @@ describe.each(STORES)('extranet association, profiles and invites (extranet on %
     }
   }
 
+  /** Every queued association request has been looked up (and its mail queued): they are resolved after the answer. */
+  async function requestsResolved(): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    while ((await db().selectFrom('association_requests').select('id').execute()).length > 0) {
+      if (Date.now() > deadline) throw new Error('association requests still queued');
+      await delay(20);
+    }
+  }
+
   /** Opens a mailed link the way a person does: through Passport if it asks, then the confirmation button. */
   async function useLink(visit: Pick<Visit, 'browser' | 'person'>, link: string) {
     const opened = await followThroughPassport(visit.browser, link, visit.person);
@@ -470,10 +479,12 @@ describe.each(STORES)('extranet association, profiles and invites (extranet on %
     const tooMany = await ask(first.browser, address);
     expect(tooMany.status).toBe(429);
     expect(await tooMany.text()).toContain('Too many association e-mails');
+    await requestsResolved();
     expect(await outboxTo(address)).toBe(3);
     // Another Passport asking for the same address is held back as well.
     const second = await newVisitor();
     expect((await ask(second.browser, address.toUpperCase())).status).toBe(429);
+    await requestsResolved();
     expect(await outboxTo(address)).toBe(3);
 
     // One Passport asking for many addresses.
@@ -484,12 +495,16 @@ describe.each(STORES)('extranet association, profiles and invites (extranet on %
       expect((await ask(third.browser, `nobody.${request}.${tag()}@contoso.example`)).status).toBe(200);
     }
     expect((await ask(third.browser, other)).status).toBe(429);
+    await requestsResolved();
     expect(await outboxTo(other)).toBe(0);
   });
 
   test('bad input gets a clear message next to the field, a 4xx, and writes nothing', async () => {
     const visit = await newVisitor();
+    await requestsResolved();
     const before = await db().selectFrom('outbox').select('id').execute();
+    const counted = () => db().selectFrom('throttle_counters').selectAll().orderBy('key').execute();
+    const countersBefore = await counted();
     const post = (body: string, headers: Record<string, string> = {}) =>
       visit.browser.request(`${extranetUrl}/associate`, {
         method: 'POST',
@@ -503,6 +518,12 @@ describe.each(STORES)('extranet association, profiles and invites (extranet on %
       [`email=${'a'.repeat(250)}%40example.test`, 'too long'],
       ['email=bad%01%40example.test', 'not valid text'],
       ['email=%FF%FE%40example.test', 'not valid text'],
+      ['email=a%0A%40example.test', 'must be on one line, without line breaks or tabs'],
+      ['email=a%0D%40example.test', 'must be on one line, without line breaks or tabs'],
+      ['email=a%09%40example.test', 'must be on one line, without line breaks or tabs'],
+      ['email=%E2%80%AEa%40example.test', 'change the direction of the text'],
+      ['email=a%E2%81%A6%40example.test', 'change the direction of the text'],
+      ['email=a%E2%80%8F%40example.test', 'change the direction of the text'],
       ['email=a%40example.test&email=b%40example.test', 'E-mail address'],
     ];
     for (const [body, message] of cases) {
@@ -523,6 +544,8 @@ describe.each(STORES)('extranet association, profiles and invites (extranet on %
     const crossSite = await post('email=a%40example.test', { origin: 'http://evil.example' });
     expect(crossSite.status).toBe(403);
     expect(await db().selectFrom('outbox').select('id').execute()).toEqual(before);
+    // Not even counted as a request, let alone queued.
+    expect(await counted()).toEqual(countersBefore);
     expect(
       await db()
         .selectFrom('association_tokens')
