@@ -42,7 +42,7 @@ describe('device cookies: the trusted lane belongs to a browser the server vouch
         accountClientMetadata(issuer),
         { client_id: 'site', client_secret: SITE_SECRET, first_party: true, redirect_uris: [REDIRECT_URI] },
       ],
-      env: { IDP_ISSUER: issuer, IDP_TRUST_PROXY: 'true' },
+      env: { IDP_ISSUER: issuer, IDP_TRUST_PROXY: '1' },
     });
     config = await discover(idp.issuer, 'site', SITE_SECRET);
   });
