@@ -1,4 +1,4 @@
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
 import type { IdpDatabase } from '../database.ts';
 
 /** The kinds revoked with their grant, as in oidc-provider's own adapter. */
@@ -57,13 +57,29 @@ class KyselyAdapter implements Adapter {
     return this.#findBy('user_code', userCode);
   }
 
+  /**
+   * oidc-provider reads `consumed` after find() and only then calls consume(), so
+   * two concurrent redemptions would both pass its check. The spend is therefore
+   * one conditional write: whoever finds the row already spent is a reuse, and
+   * (RFC 6749, 4.1.2) everything the grant gave is revoked.
+   */
   async consume(id: string): Promise<void> {
-    await this.#db
+    const spent = await this.#db
       .updateTable('oidc_models')
       .set({ consumed_at: Date.now() })
       .where('kind', '=', this.#kind)
       .where('id', '=', id)
-      .execute();
+      .where('consumed_at', 'is', null)
+      .executeTakeFirst();
+    if (spent.numUpdatedRows > 0n) return;
+    const row = await this.#db
+      .selectFrom('oidc_models')
+      .select('grant_id')
+      .where('kind', '=', this.#kind)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (row?.grant_id) await revokeGrant(this.#db, row.grant_id);
+    throw new errors.InvalidGrant('already used');
   }
 
   async destroy(id: string): Promise<void> {
@@ -71,13 +87,7 @@ class KyselyAdapter implements Adapter {
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
-    // Only the grant's tokens and codes: an Interaction carries the grant id too,
-    // and must outlive it when a person switches accounts mid-sign-in.
-    await this.#db
-      .deleteFrom('oidc_models')
-      .where('grant_id', '=', grantId)
-      .where('kind', 'in', GRANTABLE_KINDS)
-      .execute();
+    await revokeGrantTokens(this.#db, grantId);
   }
 
   async #findBy(column: 'id' | 'uid' | 'user_code', value: string): Promise<AdapterPayload | undefined> {
@@ -91,6 +101,24 @@ class KyselyAdapter implements Adapter {
     const payload = JSON.parse(row.payload) as AdapterPayload;
     return row.consumed_at === null ? payload : { ...payload, consumed: Math.floor(row.consumed_at / 1000) };
   }
+}
+
+// Only the grant's tokens and codes: an Interaction carries the grant id too,
+// and must outlive it when a person switches accounts mid-sign-in.
+async function revokeGrantTokens(db: IdpDatabase, grantId: string): Promise<void> {
+  await db
+    .deleteFrom('oidc_models')
+    .where('grant_id', '=', grantId)
+    .where('kind', 'in', GRANTABLE_KINDS)
+    .execute();
+}
+
+/** The grant and everything issued under it, as oidc-provider revokes on a detected reuse. */
+async function revokeGrant(db: IdpDatabase, grantId: string): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    await revokeGrantTokens(tx, grantId);
+    await tx.deleteFrom('oidc_models').where('kind', '=', 'Grant').where('id', '=', grantId).execute();
+  });
 }
 
 /** Expired artifacts are unreadable already; this only reclaims their space. */
