@@ -15,7 +15,10 @@ import { createPostgresDatabase } from '../helpers/postgres.ts';
 const SECRET = 'spend-once-client-secret-0123456789-abcdef';
 const ROUNDS = 20;
 
-type TokenAnswer = { status: number; body: { error?: string; access_token?: string; refresh_token?: string } };
+type TokenAnswer = {
+  status: number;
+  body: { error?: string; access_token?: string; refresh_token?: string };
+};
 
 /**
  * Two IdP copies on one PostgreSQL (SQLite would serialise the race away): a
