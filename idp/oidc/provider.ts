@@ -9,6 +9,7 @@ import { createAdapterFactory } from './adapter.ts';
 import { createGrantLoader } from './grants.ts';
 import { outgoingFetch } from './outgoing-fetch.ts';
 import { interactionPolicy } from './policy.ts';
+import { checkRegisteredClient, comparableName } from './registration.ts';
 
 export type ProviderDeps = {
   config: IdpConfig;
@@ -28,6 +29,11 @@ export function createProvider({
   clients,
 }: ProviderDeps): Provider {
   const secure = config.issuer.startsWith('https://');
+  const staticClientNames = new Set(
+    (clients ?? []).flatMap((client) =>
+      typeof client.client_name === 'string' ? [comparableName(client.client_name)] : [],
+    ),
+  );
   const configuration: Configuration = {
     adapter: createAdapterFactory(db),
     clients,
@@ -44,14 +50,20 @@ export function createProvider({
     },
     scopes: ['openid', 'offline_access', 'email', 'profile', 'address'],
     responseTypes: ['code'],
+    // Confidential clients too: a stolen code is then useless without its verifier.
+    pkce: { required: () => true },
     subjectTypes: ['public'],
     extraClientMetadata: {
       properties: ['first_party'],
-      validator(ctx, key, value) {
+      // Called once per client for its one extra property, with the whole metadata;
+      // ctx is set only when a client registers itself (not for configured clients).
+      validator(ctx, key, value, metadata) {
+        if (key !== 'first_party' || !ctx) return;
         // Only the operator marks a site first-party; a self-registered client cannot.
-        if (key === 'first_party' && ctx && value !== undefined) {
+        if (value !== undefined) {
           throw new errors.InvalidClientMetadata('first_party cannot be registered dynamically');
         }
+        checkRegisteredClient(metadata as Record<string, unknown>, staticClientNames);
       },
     },
     features: {
