@@ -62,7 +62,8 @@ describe.each(STORES)('OpenID Provider on %s', (store) => {
     expect(metadata.introspection_endpoint).toBeDefined();
     expect(metadata.revocation_endpoint).toBeDefined();
     const jwks = (await (await fetch(metadata.jwks_uri!)).json()) as { keys: { alg: string; d?: string }[] };
-    expect(jwks.keys.map((key) => key.alg).sort()).toEqual(['ES256', 'RS256']);
+    // Each algorithm's key for this period, and its successor published ahead of time.
+    expect(jwks.keys.map((key) => key.alg).sort()).toEqual(['ES256', 'ES256', 'RS256', 'RS256']);
     expect(jwks.keys.every((key) => key.d === undefined)).toBe(true);
   });
 
