@@ -10,6 +10,7 @@ import { createGrantLoader } from './grants.ts';
 import { outgoingFetch } from './outgoing-fetch.ts';
 import { interactionPolicy } from './policy.ts';
 import { checkRegisteredClient, comparableName } from './registration.ts';
+import { sessionLifetime } from './session-lifetime.ts';
 
 export type ProviderDeps = {
   config: IdpConfig;
@@ -29,6 +30,7 @@ export function createProvider({
   clients,
 }: ProviderDeps): Provider {
   const secure = config.issuer.startsWith('https://');
+  const lifetime = sessionLifetime(config);
   const staticClientNames = new Set(
     (clients ?? []).flatMap((client) =>
       typeof client.client_name === 'string' ? [comparableName(client.client_name)] : [],
@@ -107,12 +109,13 @@ export function createProvider({
       names: { session: 'idp_session', interaction: 'idp_interaction', resume: 'idp_resume' },
       keys: cookieKeys,
       // The session cookie lives as long as the Session (ttl below) unless the person
-      // left "Sign me in automatically" unticked: then it ends with the browser.
+      // left "Sign me in automatically" unticked: then it ends with the browser, and
+      // the Session itself within hours (IDP_SESSION_HOURS, IDP_SESSION_IDLE_MINUTES).
       long: { httpOnly: true, sameSite: 'lax', secure, signed: true },
       short: { httpOnly: true, sameSite: 'lax', secure, signed: true },
     },
     ttl: {
-      Session: config.rememberedSessionSeconds,
+      Session: (_ctx, session) => lifetime(session),
       Grant: config.rememberedSessionSeconds,
       Interaction: 60 * 60,
       AuthorizationCode: 60,
