@@ -1,5 +1,6 @@
+import type { Transaction } from 'kysely';
 import { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
-import type { IdpDatabase } from '../database.ts';
+import type { IdpDatabase, IdpTables } from '../database.ts';
 
 /** The kinds revoked with their grant, as in oidc-provider's own adapter. */
 const GRANTABLE_KINDS = [
@@ -78,7 +79,7 @@ class KyselyAdapter implements Adapter {
       .where('kind', '=', this.#kind)
       .where('id', '=', id)
       .executeTakeFirst();
-    if (row?.grant_id) await revokeGrant(this.#db, row.grant_id);
+    if (row?.grant_id) await revokeGrants(this.#db, [row.grant_id]);
     throw new errors.InvalidGrant('already used');
   }
 
@@ -113,12 +114,21 @@ async function revokeGrantTokens(db: IdpDatabase, grantId: string): Promise<void
     .execute();
 }
 
-/** The grant and everything issued under it, as oidc-provider revokes on a detected reuse. */
-async function revokeGrant(db: IdpDatabase, grantId: string): Promise<void> {
-  await db.transaction().execute(async (tx) => {
-    await revokeGrantTokens(tx, grantId);
-    await tx.deleteFrom('oidc_models').where('kind', '=', 'Grant').where('id', '=', grantId).execute();
-  });
+/** Grants and everything issued under them, in one statement, as oidc-provider revokes on a reuse. */
+export async function revokeGrants(
+  db: IdpDatabase | Transaction<IdpTables>,
+  grantIds: string[],
+): Promise<void> {
+  if (grantIds.length === 0) return;
+  await db
+    .deleteFrom('oidc_models')
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('grant_id', 'in', grantIds), eb('kind', 'in', GRANTABLE_KINDS)]),
+        eb.and([eb('kind', '=', 'Grant'), eb('id', 'in', grantIds)]),
+      ]),
+    )
+    .execute();
 }
 
 /** Expired artifacts are unreadable already; this only reclaims their space. */
