@@ -31,11 +31,13 @@ export function createProvider({
 }: ProviderDeps): Provider {
   const secure = config.issuer.startsWith('https://');
   const lifetime = sessionLifetime(config);
-  const staticClientNames = new Set(
-    (clients ?? []).flatMap((client) =>
+  // Names a self-registered client may not take: the IdP's own, and each configured site's.
+  const staticClientNames = new Set([
+    comparableName('Passport'),
+    ...(clients ?? []).flatMap((client) =>
       typeof client.client_name === 'string' ? [comparableName(client.client_name)] : [],
     ),
-  );
+  ]);
   const configuration: Configuration = {
     adapter: createAdapterFactory(db),
     clients,

@@ -20,6 +20,13 @@ export function checkRegisteredClient(metadata: Metadata, staticClientNames: Rea
     return (Array.isArray(value) ? value : [value]).filter((uri): uri is string => typeof uri === 'string');
   };
 
+  for (const [field, value] of Object.entries(metadata)) {
+    const tooLong = typeof value === 'string' && value.length > MAX_URI_LENGTH;
+    if (tooLong || (Array.isArray(value) && value.length > MAX_URIS)) {
+      throw new errors.InvalidClientMetadata(`${field} is too long`);
+    }
+  }
+
   const redirectUris = uris('redirect_uris');
   if (redirectUris.length > MAX_URIS || redirectUris.some((uri) => uri.length > MAX_URI_LENGTH)) {
     throw new errors.InvalidRedirectUri(`at most ${MAX_URIS} redirect_uris of ${MAX_URI_LENGTH} characters`);

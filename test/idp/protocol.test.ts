@@ -266,6 +266,15 @@ describe.each(STORES)('OpenID Provider on %s', (store) => {
     expect(lookalike.status).toBe(400);
     expect(lookalike.body.error).toBe('invalid_client_metadata');
 
+    const ours = await register({ redirect_uris: [REDIRECT_URI], client_name: 'PASSPORT' });
+    expect(ours.status).toBe(400);
+
+    const longLogo = await register({
+      redirect_uris: [REDIRECT_URI],
+      logo_uri: `https://app.example/${'x'.repeat(5000)}.png`,
+    });
+    expect(longLogo.status).toBe(400);
+
     const many = await register({
       redirect_uris: Array.from({ length: 51 }, (_, index) => `https://app.example/callback/${index}`),
     });
