@@ -92,6 +92,10 @@ describe('signing keys shared by IdP copies on PostgreSQL', () => {
     const [first, second] = running as [RunningIdp, RunningIdp];
     const before = await kidsAt(urls[1]!);
 
+    // What was registered on the provider before the rotation still hears the new one.
+    const issued: string[] = [];
+    first.provider.on('grant.success', () => issued.push('grant'));
+
     const nextPeriod = Date.now() + ROTATION_SECONDS * 1000;
     await first.refreshSigningKeys(nextPeriod);
     const person = await registerPerson({ issuer: first.url, mailbox } as TestIdp);
@@ -100,6 +104,7 @@ describe('signing keys shared by IdP copies on PostgreSQL', () => {
     const { kid } = decodeProtectedHeader(tokens.id_token!);
     // Signed with a key the other copy has published since before the rotation.
     expect(before).toContain(kid);
+    expect(issued).toEqual(['grant']);
     expect(await kidsAt(urls[0]!)).not.toEqual(before);
 
     await second.refreshSigningKeys(nextPeriod);
