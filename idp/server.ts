@@ -13,7 +13,7 @@ import type { IdpTables } from './database.ts';
 import { scheduleSweeps, sweepExpired } from './maintenance.ts';
 import { loadStaticClients } from './oidc/clients.ts';
 import { createProvider } from './oidc/provider.ts';
-import { replaceableProvider } from './oidc/rotating-provider.ts';
+import { replaceableProvider } from './oidc/replaceable-provider.ts';
 import { loadSigningKeys } from './oidc/signing-keys.ts';
 import { createRenderer } from './views/renderer.ts';
 
