@@ -19,6 +19,8 @@ export interface SigningKeyTable {
   private_jwk: string;
   created_at: number;
   retired_at: number | null;
+  /** The rotation period in which this key signs; null for keys made before periods. */
+  slot: number | null;
 }
 
 export interface AccountTable {

@@ -13,8 +13,12 @@ import type { IdpTables } from './database.ts';
 import { scheduleSweeps, sweepExpired } from './maintenance.ts';
 import { loadStaticClients } from './oidc/clients.ts';
 import { createProvider } from './oidc/provider.ts';
+import { replaceableProvider } from './oidc/replaceable-provider.ts';
 import { loadSigningKeys } from './oidc/signing-keys.ts';
 import { createRenderer } from './views/renderer.ts';
+
+/** How often a running copy re-reads the signing keys, so all copies roll over together. */
+const SIGNING_KEY_CHECK_MS = 60 * 1000;
 
 export const IDP_MIGRATIONS = path.join(import.meta.dirname, '..', 'migrations', 'idp');
 
@@ -55,7 +59,19 @@ export async function startIdp(options: StartIdpOptions = {}) {
 
   const renderer = createRenderer({ issuer: config.issuer });
   const botCheck = createBotCheck({ db, hmacKey: botCheckKey, maxNumber: options.botCheckDifficulty });
-  const provider = createProvider({ config, db, renderer, signingKeys, cookieKeys: [cookieKeys], clients });
+  const providerWith = (keys: typeof signingKeys) =>
+    createProvider({ config, db, renderer, signingKeys: keys, cookieKeys: [cookieKeys], clients });
+  const keyRing = replaceableProvider(providerWith(signingKeys));
+  const provider = keyRing.provider;
+  let publishedKids = signingKeys.map((key) => key.kid).join(' ');
+  /** Picks up keys another copy made, or the next period's; `now` lets tests move the clock. */
+  async function refreshSigningKeys(now = Date.now()) {
+    const keys = await loadSigningKeys(db, config.signingKeyRotationSeconds, now);
+    const kids = keys.map((key) => key.kid).join(' ');
+    if (kids === publishedKids) return;
+    keyRing.replace(providerWith(keys));
+    publishedKids = kids;
+  }
 
   let mailWorker: ReturnType<typeof startMailDelivery> | undefined;
   const accounts = createAccountService({ db, issuer: config.issuer, mailQueued: () => mailWorker?.wake() });
@@ -76,6 +92,9 @@ export async function startIdp(options: StartIdpOptions = {}) {
     10 * 60 * 1000,
     (error) => app.log.error({ err: error }, 'sweep failed'),
   );
+  const stopKeyChecks = scheduleSweeps(refreshSigningKeys, SIGNING_KEY_CHECK_MS, (error) =>
+    app.log.error({ err: error }, 'signing key refresh failed'),
+  );
 
   await app.listen({ host: config.host, port: config.port });
   return {
@@ -84,8 +103,10 @@ export async function startIdp(options: StartIdpOptions = {}) {
     db,
     provider,
     url: config.issuer,
+    refreshSigningKeys,
     async close() {
       stopSweeps();
+      stopKeyChecks();
       await app.close();
       await mailWorker?.stop();
       await db.destroy();

@@ -12,6 +12,7 @@ const WHAT: Record<ActivityKind, string> = {
   'security-key-change': 'Security key changed',
   'profile-change': 'Personal data changed',
   'sign-out-everywhere': 'Signed out everywhere',
+  'site-withdrawn': 'Access withdrawn from a site',
   lockout: 'Sign-in locked after failed attempts',
 };
 

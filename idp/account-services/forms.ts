@@ -101,3 +101,6 @@ export const secretQuestionForm = z
     question: form.question === OWN_QUESTION ? form.own_question! : form.question,
     answer: form.answer,
   }));
+
+/** A site on the "Sites you have allowed" page, named by its client id. */
+export const siteChoice = z.object({ site: z.string().min(1).max(200) });

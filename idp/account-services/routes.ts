@@ -3,6 +3,7 @@ import { type DomainError, InvalidInput, Throttled } from '../../shared/http/err
 import { parseForm } from '../../shared/http/form.ts';
 import { COUNTRIES } from '../accounts/countries.ts';
 import { OWN_QUESTION, SECRET_QUESTIONS } from '../accounts/secret-questions.ts';
+import { SCOPE_DESCRIPTIONS } from '../interactions/consent.ts';
 import { accountChoice } from '../interactions/forms.ts';
 import { rememberedAccounts } from '../interactions/remembered-accounts.ts';
 import type { PageDeps } from '../page-deps.ts';
@@ -16,6 +17,7 @@ import {
   passwordChangeForm,
   personalDataForm,
   secretQuestionForm,
+  siteChoice,
 } from './forms.ts';
 import type { AccountSettings } from './repository.ts';
 import { type Actor, createAccountSettings } from './service.ts';
@@ -456,6 +458,28 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
     const { account } = parseForm(accountChoice, request.body);
     await remembered.forget(request, reply, account);
     return reply.redirect('/account/remembered-accounts', 303);
+  });
+
+  // The sites that may sign this person in without asking, and a way to take that back.
+  app.get('/account/sites', async (request, reply) => {
+    const visit = await signedIn(request, reply, '/account/sites');
+    if (!visit) return reply;
+    const sites = await Promise.all(
+      (await service.allowedSites(visit.account.id)).map(async (site) => ({
+        clientId: site.clientId,
+        name: (await provider.Client.find(site.clientId))?.clientName ?? site.clientId,
+        permissions: site.scopes.flatMap((scope) => SCOPE_DESCRIPTIONS[scope] ?? []),
+      })),
+    );
+    return show(reply, visit, 'account-sites', { sites });
+  });
+
+  app.post<{ Body: Body }>('/account/sites/withdraw', async (request, reply) => {
+    const visit = await signedIn(request, reply, '/account/sites');
+    if (!visit) return reply;
+    const { site } = parseForm(siteChoice, request.body);
+    await service.withdrawSite(visit.actor, site);
+    return reply.redirect('/account/sites', 303);
   });
 
   app.get('/account/activity', async (request, reply) => {

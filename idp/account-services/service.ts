@@ -15,6 +15,7 @@ import { emailKeyExists, setPassword } from '../accounts/repository.ts';
 import type { AccountService } from '../accounts/service.ts';
 import { type ActivityEntry, listActivity, recordActivity } from '../activity/repository.ts';
 import type { IdpDatabase } from '../database.ts';
+import { forgetConsents, listConsents, withdrawConsent } from '../oidc/consents.ts';
 import { endSessions } from '../oidc/end-sessions.ts';
 import { findSecurityKeyAccount } from '../security-key/repository.ts';
 import { createSecretGuard } from '../throttling/guard.ts';
@@ -358,15 +359,30 @@ export function createAccountSettings(deps: {
 
   /**
    * Every session ends, this one too, and links mailed from any of them stop
-   * working; no browser stays trusted or keeps offering the account.
+   * working; no browser stays trusted or keeps offering the account, and every
+   * site allowed must ask again: a fresh start, as the page promises.
    */
   async function signOutEverywhere(actor: Actor): Promise<void> {
     await db.transaction().execute(async (tx) => {
       await dropPendingTokens(tx, actor.accountId, ['email-change', 'alternate-email']);
       await revokeTrustedDevices(tx, actor.accountId);
+      await forgetConsents(tx, actor.accountId);
       await recordActivity(tx, entry(actor, 'sign-out-everywhere'));
     });
     await endSessions(provider, db, actor.accountId);
+  }
+
+  function allowedSites(accountId: string) {
+    return listConsents(db, accountId);
+  }
+
+  /** The site loses its access now; the next sign-in there asks again. */
+  async function withdrawSite(actor: Actor, clientId: string): Promise<void> {
+    await db.transaction().execute(async (tx) => {
+      if (await withdrawConsent(tx, actor.accountId, clientId)) {
+        await recordActivity(tx, { ...entry(actor, 'site-withdrawn'), clientId });
+      }
+    });
   }
 
   function recentActivity(accountId: string, now = Date.now()) {
@@ -389,6 +405,8 @@ export function createAccountSettings(deps: {
     updatePersonalData,
     changeSecretQuestion,
     signOutEverywhere,
+    allowedSites,
+    withdrawSite,
     recentActivity,
   };
 }

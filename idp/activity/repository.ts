@@ -13,6 +13,7 @@ export type ActivityKind =
   | 'security-key-change'
   | 'profile-change'
   | 'sign-out-everywhere'
+  | 'site-withdrawn'
   | 'lockout';
 
 export type ActivityEntry = {

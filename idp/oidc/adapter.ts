@@ -1,5 +1,6 @@
-import type { Adapter, AdapterPayload } from 'oidc-provider';
-import type { IdpDatabase } from '../database.ts';
+import type { Transaction } from 'kysely';
+import { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
+import type { IdpDatabase, IdpTables } from '../database.ts';
 
 /** The kinds revoked with their grant, as in oidc-provider's own adapter. */
 const GRANTABLE_KINDS = [
@@ -57,13 +58,29 @@ class KyselyAdapter implements Adapter {
     return this.#findBy('user_code', userCode);
   }
 
+  /**
+   * oidc-provider reads `consumed` after find() and only then calls consume(), so
+   * two concurrent redemptions would both pass its check. The spend is therefore
+   * one conditional write: whoever finds the row already spent is a reuse, and
+   * (RFC 6749, 4.1.2) everything the grant gave is revoked.
+   */
   async consume(id: string): Promise<void> {
-    await this.#db
+    const spent = await this.#db
       .updateTable('oidc_models')
       .set({ consumed_at: Date.now() })
       .where('kind', '=', this.#kind)
       .where('id', '=', id)
-      .execute();
+      .where('consumed_at', 'is', null)
+      .executeTakeFirst();
+    if (spent.numUpdatedRows > 0n) return;
+    const row = await this.#db
+      .selectFrom('oidc_models')
+      .select('grant_id')
+      .where('kind', '=', this.#kind)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (row?.grant_id) await revokeGrants(this.#db, [row.grant_id]);
+    throw new errors.InvalidGrant('already used');
   }
 
   async destroy(id: string): Promise<void> {
@@ -71,13 +88,7 @@ class KyselyAdapter implements Adapter {
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
-    // Only the grant's tokens and codes: an Interaction carries the grant id too,
-    // and must outlive it when a person switches accounts mid-sign-in.
-    await this.#db
-      .deleteFrom('oidc_models')
-      .where('grant_id', '=', grantId)
-      .where('kind', 'in', GRANTABLE_KINDS)
-      .execute();
+    await revokeGrantTokens(this.#db, grantId);
   }
 
   async #findBy(column: 'id' | 'uid' | 'user_code', value: string): Promise<AdapterPayload | undefined> {
@@ -91,6 +102,33 @@ class KyselyAdapter implements Adapter {
     const payload = JSON.parse(row.payload) as AdapterPayload;
     return row.consumed_at === null ? payload : { ...payload, consumed: Math.floor(row.consumed_at / 1000) };
   }
+}
+
+// Only the grant's tokens and codes: an Interaction carries the grant id too,
+// and must outlive it when a person switches accounts mid-sign-in.
+async function revokeGrantTokens(db: IdpDatabase, grantId: string): Promise<void> {
+  await db
+    .deleteFrom('oidc_models')
+    .where('grant_id', '=', grantId)
+    .where('kind', 'in', GRANTABLE_KINDS)
+    .execute();
+}
+
+/** Grants and everything issued under them, in one statement, as oidc-provider revokes on a reuse. */
+export async function revokeGrants(
+  db: IdpDatabase | Transaction<IdpTables>,
+  grantIds: string[],
+): Promise<void> {
+  if (grantIds.length === 0) return;
+  await db
+    .deleteFrom('oidc_models')
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('grant_id', 'in', grantIds), eb('kind', 'in', GRANTABLE_KINDS)]),
+        eb.and([eb('kind', '=', 'Grant'), eb('id', 'in', grantIds)]),
+      ]),
+    )
+    .execute();
 }
 
 /** Expired artifacts are unreadable already; this only reclaims their space. */

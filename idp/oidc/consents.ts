@@ -1,4 +1,8 @@
-import type { IdpDatabase } from '../database.ts';
+import type { Transaction } from 'kysely';
+import type { IdpDatabase, IdpTables } from '../database.ts';
+import { revokeGrants } from './adapter.ts';
+
+type Store = IdpDatabase | Transaction<IdpTables>;
 
 export type Consent = { scopes: string[]; claims: string[] };
 
@@ -33,4 +37,48 @@ export async function saveConsent(
     .values({ account_id: accountId, client_id: clientId, ...values })
     .onConflict((conflict) => conflict.columns(['account_id', 'client_id']).doUpdateSet(values))
     .execute();
+}
+
+/** The sites this person allowed, most recent first. */
+export async function listConsents(db: IdpDatabase, accountId: string) {
+  const rows = await db
+    .selectFrom('consents')
+    .select(['client_id', 'scopes', 'updated_at'])
+    .where('account_id', '=', accountId)
+    .orderBy('updated_at', 'desc')
+    .execute();
+  return rows.map((row) => ({
+    clientId: row.client_id,
+    scopes: row.scopes.split(' ').filter(Boolean),
+    updatedAt: row.updated_at,
+  }));
+}
+
+/** Every stored "Allow" of this person: each site asks again at the next sign-in. */
+export async function forgetConsents(db: Store, accountId: string): Promise<void> {
+  await db.deleteFrom('consents').where('account_id', '=', accountId).execute();
+}
+
+/**
+ * One site's "Allow" withdrawn, and with it what the site holds: the grants of
+ * this person to it and their tokens, so a refresh token stops working too.
+ * Returns whether there was anything to withdraw.
+ */
+export async function withdrawConsent(db: Store, accountId: string, clientId: string): Promise<boolean> {
+  const removed = await db
+    .deleteFrom('consents')
+    .where('account_id', '=', accountId)
+    .where('client_id', '=', clientId)
+    .executeTakeFirst();
+  const grants = await db
+    .selectFrom('oidc_models')
+    .select(['id', 'payload'])
+    .where('kind', '=', 'Grant')
+    .where('account_id', '=', accountId)
+    .execute();
+  const toClient = grants
+    .filter((grant) => (JSON.parse(grant.payload) as { clientId?: string }).clientId === clientId)
+    .map((grant) => grant.id);
+  await revokeGrants(db, toClient);
+  return removed.numDeletedRows > 0n || toClient.length > 0;
 }

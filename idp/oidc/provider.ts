@@ -9,6 +9,8 @@ import { createAdapterFactory } from './adapter.ts';
 import { createGrantLoader } from './grants.ts';
 import { outgoingFetch } from './outgoing-fetch.ts';
 import { interactionPolicy } from './policy.ts';
+import { checkRegisteredClient, comparableName } from './registration.ts';
+import { sessionLifetime } from './session-lifetime.ts';
 
 export type ProviderDeps = {
   config: IdpConfig;
@@ -28,6 +30,14 @@ export function createProvider({
   clients,
 }: ProviderDeps): Provider {
   const secure = config.issuer.startsWith('https://');
+  const lifetime = sessionLifetime(config);
+  // Names a self-registered client may not take: the IdP's own, and each configured site's.
+  const staticClientNames = new Set([
+    comparableName('Passport'),
+    ...(clients ?? []).flatMap((client) =>
+      typeof client.client_name === 'string' ? [comparableName(client.client_name)] : [],
+    ),
+  ]);
   const configuration: Configuration = {
     adapter: createAdapterFactory(db),
     clients,
@@ -44,14 +54,20 @@ export function createProvider({
     },
     scopes: ['openid', 'offline_access', 'email', 'profile', 'address'],
     responseTypes: ['code'],
+    // Confidential clients too: a stolen code is then useless without its verifier.
+    pkce: { required: () => true },
     subjectTypes: ['public'],
     extraClientMetadata: {
       properties: ['first_party'],
-      validator(ctx, key, value) {
+      // Called once per client for its one extra property, with the whole metadata;
+      // ctx is set only when a client registers itself (not for configured clients).
+      validator(ctx, key, value, metadata) {
+        if (key !== 'first_party' || !ctx) return;
         // Only the operator marks a site first-party; a self-registered client cannot.
-        if (key === 'first_party' && ctx && value !== undefined) {
+        if (value !== undefined) {
           throw new errors.InvalidClientMetadata('first_party cannot be registered dynamically');
         }
+        checkRegisteredClient(metadata as Record<string, unknown>, staticClientNames);
       },
     },
     features: {
@@ -95,12 +111,13 @@ export function createProvider({
       names: { session: 'idp_session', interaction: 'idp_interaction', resume: 'idp_resume' },
       keys: cookieKeys,
       // The session cookie lives as long as the Session (ttl below) unless the person
-      // left "Sign me in automatically" unticked: then it ends with the browser.
+      // left "Sign me in automatically" unticked: then it ends with the browser, and
+      // the Session itself within hours (IDP_SESSION_HOURS, IDP_SESSION_IDLE_MINUTES).
       long: { httpOnly: true, sameSite: 'lax', secure, signed: true },
       short: { httpOnly: true, sameSite: 'lax', secure, signed: true },
     },
     ttl: {
-      Session: config.rememberedSessionSeconds,
+      Session: (_ctx, session) => lifetime(session),
       Grant: config.rememberedSessionSeconds,
       Interaction: 60 * 60,
       AuthorizationCode: 60,

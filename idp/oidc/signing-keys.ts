@@ -2,53 +2,70 @@ import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { IdpDatabase } from '../database.ts';
 
-const ALGORITHMS = ['RS256', 'ES256'] as const;
+const ALGORITHMS = ['ES256', 'RS256'] as const;
 
 /**
- * Signing keys live in the store. A key older than the rotation period gets a
- * successor, and is retired (unpublished) only after a second period, so tokens
- * it signed stay verifiable while they can still be in use.
+ * Signing keys live in the store, one per algorithm and rotation period (slot).
+ * A key is published a whole period before it signs and a whole period after,
+ * so sites that cache the JWKS know it before the first token and tokens it
+ * signed stay verifiable. Slots follow the clock, not the start of a process,
+ * so every copy works out the same set; the unique (alg, slot) index lets
+ * copies create a missing key together and still read back one key.
  */
 export async function loadSigningKeys(
   db: IdpDatabase,
   rotationSeconds: number,
   now = Date.now(),
 ): Promise<JWK[]> {
-  const rotationMs = rotationSeconds * 1000;
+  const period = rotationSeconds * 1000;
+  const current = Math.floor(now / period);
+  // This period's keys first: oidc-provider signs with the first key of an algorithm.
+  const order = [current, current + 1, current - 1];
+
+  let keys = await publishedKeys(db, order, now - 2 * period);
+  const missing = ALGORITHMS.flatMap((alg) =>
+    [current, current + 1]
+      .filter((slot) => !keys.some((key) => key.alg === alg && key.slot === slot))
+      .map((slot) => ({ alg, slot })),
+  );
+  if (missing.length > 0) {
+    const fresh = await Promise.all(missing.map(({ alg, slot }) => generateSigningKey(alg, slot, now)));
+    await db
+      .insertInto('signing_keys')
+      .values(fresh)
+      .onConflict((conflict) => conflict.columns(['alg', 'slot']).doNothing())
+      .execute();
+    keys = await publishedKeys(db, order, now - 2 * period);
+  }
+  // A key no longer published signs nothing and verifies nothing: its private half goes.
   await db
-    .updateTable('signing_keys')
-    .set({ retired_at: now })
-    .where('retired_at', 'is', null)
-    .where('created_at', '<=', now - 2 * rotationMs)
+    .deleteFrom('signing_keys')
+    .where('slot', '<', current - 1)
     .execute();
 
-  let keys = await activeKeys(db);
-  const stale = ALGORITHMS.filter((alg) => {
-    const newest = keys.find((key) => key.alg === alg);
-    return !newest || newest.created_at <= now - rotationMs;
-  });
-  if (stale.length > 0) {
-    const fresh = await Promise.all(stale.map((alg) => generateSigningKey(alg, now)));
-    await db.insertInto('signing_keys').values(fresh).execute();
-    keys = await activeKeys(db);
-  }
-  // oidc-provider signs with the first key of an algorithm: the newest.
-  return keys.map((key) => JSON.parse(key.private_jwk) as JWK);
+  const rank = (slot: number | null) => (slot === null ? order.length : order.indexOf(slot));
+  return keys
+    .sort((a, b) => rank(a.slot) - rank(b.slot) || a.alg.localeCompare(b.alg) || a.kid.localeCompare(b.kid))
+    .map((key) => JSON.parse(key.private_jwk) as JWK);
 }
 
-function activeKeys(db: IdpDatabase) {
+/** Keys of the given slots, and keys made before slots existed while they may still verify. */
+function publishedKeys(db: IdpDatabase, slots: number[], legacySince: number) {
   return db
     .selectFrom('signing_keys')
-    .selectAll()
-    .where('retired_at', 'is', null)
-    .orderBy('created_at', 'desc')
-    .orderBy('kid')
+    .select(['kid', 'alg', 'slot', 'private_jwk'])
+    .where((eb) =>
+      eb.or([
+        eb('slot', 'in', slots),
+        eb.and([eb('slot', 'is', null), eb('retired_at', 'is', null), eb('created_at', '>', legacySince)]),
+      ]),
+    )
     .execute();
 }
 
-async function generateSigningKey(alg: (typeof ALGORITHMS)[number], now: number) {
+async function generateSigningKey(alg: (typeof ALGORITHMS)[number], slot: number, now: number) {
   const { privateKey } = await generateKeyPair(alg, { extractable: true });
   const kid = randomUUID();
   const jwk = { ...(await exportJWK(privateKey)), kid, alg, use: 'sig' };
-  return { kid, alg, private_jwk: JSON.stringify(jwk), created_at: now, retired_at: null };
+  return { kid, alg, slot, private_jwk: JSON.stringify(jwk), created_at: now, retired_at: null };
 }

@@ -14,6 +14,8 @@ const schema = z
     IDP_CLIENTS: z.string().min(2).optional(),
     IDP_INITIAL_ACCESS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     IDP_REMEMBERED_SESSION_DAYS: positiveInt.max(400).default(30),
+    IDP_SESSION_HOURS: positiveInt.max(24 * 30).default(12),
+    IDP_SESSION_IDLE_MINUTES: positiveInt.max(24 * 60).default(60),
     IDP_SIGNING_KEY_ROTATION_DAYS: positiveInt.default(90),
     IDP_TRUST_PROXY: trustedProxies.default(false),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -36,6 +38,10 @@ export function loadIdpConfig(env: NodeJS.ProcessEnv = process.env) {
     hasStaticClients: Boolean(raw.IDP_CLIENTS_FILE || raw.IDP_CLIENTS),
     initialAccessToken: raw.IDP_INITIAL_ACCESS_TOKEN,
     rememberedSessionSeconds: raw.IDP_REMEMBERED_SESSION_DAYS * 86_400,
+    /** Without "Sign me in automatically": at most this long after the sign-in... */
+    sessionSeconds: raw.IDP_SESSION_HOURS * 3600,
+    /** ...and ended sooner after this long without use. */
+    sessionIdleSeconds: raw.IDP_SESSION_IDLE_MINUTES * 60,
     signingKeyRotationSeconds: raw.IDP_SIGNING_KEY_ROTATION_DAYS * 86_400,
     trustProxy: raw.IDP_TRUST_PROXY,
     logLevel: raw.LOG_LEVEL,

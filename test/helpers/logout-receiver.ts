@@ -4,8 +4,10 @@ import type { AddressInfo } from 'node:net';
 /** A relying site's back-channel logout endpoint: records every logout token it is sent. */
 export async function startLogoutReceiver() {
   const tokens: string[] = [];
+  const paths: string[] = [];
   const waiting: Array<(token: string) => void> = [];
   const server = http.createServer((request, response) => {
+    paths.push(request.url ?? '');
     let body = '';
     request.on('data', (chunk) => {
       body += chunk;
@@ -24,6 +26,8 @@ export async function startLogoutReceiver() {
   return {
     url: `http://127.0.0.1:${port}/backchannel-logout`,
     tokens,
+    /** The path of every request that reached it, logout token or not. */
+    paths,
     /** Resolves with the next logout token (or one already received after `seen`). */
     next(seen = 0): Promise<string> {
       if (tokens.length > seen) return Promise.resolve(tokens[seen]!);

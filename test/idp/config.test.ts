@@ -16,6 +16,8 @@ describe('configuration', () => {
     expect(config.databaseUrl).toBeUndefined();
     expect(config.mail.devMailbox).toEqual({ smtpPort: 1025, httpPort: 4025 });
     expect(config.rememberedSessionSeconds).toBe(30 * 86_400);
+    expect(config.sessionSeconds).toBe(12 * 3600);
+    expect(config.sessionIdleSeconds).toBe(60 * 60);
   });
 
   test.each([
@@ -25,6 +27,9 @@ describe('configuration', () => {
     ['SMTP_URL', 'http://mail'],
     ['IDP_REMEMBERED_SESSION_DAYS', '-3'],
     ['IDP_INITIAL_ACCESS_TOKEN', 'short'],
+    ['IDP_SESSION_HOURS', '0'],
+    ['IDP_SESSION_HOURS', 'twelve'],
+    ['IDP_SESSION_IDLE_MINUTES', '-5'],
   ])('a bad %s names the variable', (variable, value) => {
     expect(() => loadIdpConfig({ [variable]: value })).toThrow(
       new RegExp(`^Invalid configuration: ${variable}: `),

@@ -62,7 +62,8 @@ describe.each(STORES)('OpenID Provider on %s', (store) => {
     expect(metadata.introspection_endpoint).toBeDefined();
     expect(metadata.revocation_endpoint).toBeDefined();
     const jwks = (await (await fetch(metadata.jwks_uri!)).json()) as { keys: { alg: string; d?: string }[] };
-    expect(jwks.keys.map((key) => key.alg).sort()).toEqual(['ES256', 'RS256']);
+    // Each algorithm's key for this period, and its successor published ahead of time.
+    expect(jwks.keys.map((key) => key.alg).sort()).toEqual(['ES256', 'ES256', 'RS256', 'RS256']);
     expect(jwks.keys.every((key) => key.d === undefined)).toBe(true);
   });
 
@@ -134,6 +135,21 @@ describe.each(STORES)('OpenID Provider on %s', (store) => {
     expect(location.href.startsWith(REDIRECT_URI)).toBe(true);
     expect(location.searchParams.get('error')).toBe('invalid_request');
     expect(location.searchParams.get('code')).toBeNull();
+  });
+
+  test('a confidential client must use PKCE too', async () => {
+    const config = await discover(idp.issuer, 'extranet', SECRET);
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT_URI,
+      scope: 'openid',
+      state: 'abc',
+    });
+    const response = await new HttpSession().request(url);
+    expect(response.status).toBe(303);
+    const location = new URL(response.headers.get('location')!, idp.issuer);
+    expect(location.href.startsWith(REDIRECT_URI)).toBe(true);
+    expect(location.searchParams.get('error')).toBe('invalid_request');
+    expect(location.searchParams.get('error_description')).toContain('PKCE');
   });
 
   test('an unknown redirect_uri gets an error page, never a redirect', async () => {
@@ -210,6 +226,96 @@ describe.each(STORES)('OpenID Provider on %s', (store) => {
     });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { error: string }).error).toBe('invalid_client_metadata');
+  });
+  async function register(metadata: Record<string, unknown>) {
+    const response = await fetch(`${idp.issuer}/reg`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${INITIAL_ACCESS_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(metadata),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  test('a self-registered client needs https redirect and logout addresses, except on loopback', async () => {
+    const plain = await register({ redirect_uris: ['http://app.example/callback'] });
+    expect(plain.status).toBe(400);
+    expect(plain.body.error).toBe('invalid_redirect_uri');
+
+    const plainLogout = await register({
+      redirect_uris: ['https://app.example/callback'],
+      post_logout_redirect_uris: ['http://app.example/signed-out'],
+    });
+    expect(plainLogout.status).toBe(400);
+    expect(plainLogout.body.error).toBe('invalid_client_metadata');
+
+    const plainBackchannel = await register({
+      redirect_uris: ['https://app.example/callback'],
+      backchannel_logout_uri: 'http://app.example/logout',
+    });
+    expect(plainBackchannel.status).toBe(400);
+    expect(plainBackchannel.body.error).toBe('invalid_client_metadata');
+
+    const secure = await register({
+      redirect_uris: ['https://app.example/callback', 'http://localhost:8080/callback'],
+      post_logout_redirect_uris: ['https://app.example/signed-out'],
+    });
+    expect(secure.status).toBe(201);
+  });
+
+  test("a self-registered name is at most 100 characters and cannot be a configured site's name", async () => {
+    const long = await register({ redirect_uris: [REDIRECT_URI], client_name: 'x'.repeat(101) });
+    expect(long.status).toBe(400);
+    expect(long.body.error).toBe('invalid_client_metadata');
+
+    const lookalike = await register({ redirect_uris: [REDIRECT_URI], client_name: ' extranet ' });
+    expect(lookalike.status).toBe(400);
+    expect(lookalike.body.error).toBe('invalid_client_metadata');
+
+    const ours = await register({ redirect_uris: [REDIRECT_URI], client_name: 'PASSPORT' });
+    expect(ours.status).toBe(400);
+
+    const longLogo = await register({
+      redirect_uris: [REDIRECT_URI],
+      logo_uri: `https://app.example/${'x'.repeat(5000)}.png`,
+    });
+    expect(longLogo.status).toBe(400);
+
+    const many = await register({
+      redirect_uris: Array.from({ length: 51 }, (_, index) => `https://app.example/callback/${index}`),
+    });
+    expect(many.status).toBe(400);
+
+    const fits = await register({ redirect_uris: [REDIRECT_URI], client_name: 'x'.repeat(100) });
+    expect(fits.status).toBe(201);
+  });
+
+  test("a self-registered back-channel logout address on a configured site's host gets no request", async () => {
+    const trustedOrigin = new URL(receiver.url).origin;
+    const registered = await oidc.dynamicClientRegistration(
+      new URL(idp.issuer),
+      {
+        redirect_uris: [REDIRECT_URI],
+        token_endpoint_auth_method: 'none',
+        client_name: 'Neighbour',
+        backchannel_logout_uri: `${trustedOrigin}/not-the-site`,
+      },
+      oidc.None(),
+      { initialAccessToken: INITIAL_ACCESS_TOKEN, execute: [oidc.allowInsecureRequests] },
+    );
+    const browser = new HttpSession();
+    const tokens = await signIn(registered, browser, person);
+
+    const page = await browser.request(
+      oidc.buildEndSessionUrl(registered, { id_token_hint: tokens.id_token! }),
+    );
+    const html = await page.text();
+    const action = /<form[^>]*action="([^"]+)"/.exec(html)![1]!;
+    const done = await browser.request(new URL(action.replace(/&amp;/g, '&'), idp.issuer), {
+      form: { xsrf: inputValue(html, 'xsrf')!, logout: 'yes' },
+    });
+    // oidc-provider answers only once every back-channel request has been tried.
+    expect(done.status).toBe(303);
+    expect(receiver.paths).not.toContain('/not-the-site');
   });
 });
 

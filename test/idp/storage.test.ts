@@ -100,22 +100,24 @@ describe.each(STORES)('IdP storage on %s', (store) => {
     expect(left).toEqual([]);
   });
 
-  test('signing keys: generated once, rotated after the period, the old key kept for one more period', async () => {
-    const start = Date.now();
+  test('signing keys: one per period, published a period before it signs and a period after', async () => {
+    const period = 90 * DAY * 1000;
+    const start = (Math.floor(Date.now() / period) + 10) * period + 1000;
+    const kids = (keys: { kid?: string }[]) => keys.map((key) => key.kid);
+
     const first = await loadSigningKeys(db, 90 * DAY, start);
-    expect(first.map((key) => key.alg).sort()).toEqual(['ES256', 'RS256']);
+    // This period's key of each algorithm comes first (it signs), then the next period's.
+    expect(first.map((key) => key.alg)).toEqual(['ES256', 'RS256', 'ES256', 'RS256']);
     expect(await loadSigningKeys(db, 90 * DAY, start + 1000)).toEqual(first);
 
-    const later = start + 91 * DAY * 1000;
-    const rotated = await loadSigningKeys(db, 90 * DAY, later);
-    expect(rotated).toHaveLength(4);
-    // The newest key of each algorithm comes first: it is the one that signs.
-    expect(first.map((key) => key.kid)).not.toContain(rotated[0]!.kid);
-    expect(rotated.map((key) => key.kid)).toEqual(expect.arrayContaining(first.map((key) => key.kid)));
+    const rotated = await loadSigningKeys(db, 90 * DAY, start + period);
+    expect(kids(rotated.slice(0, 2))).toEqual(kids(first.slice(2, 4)));
+    expect(kids(rotated.slice(4, 6))).toEqual(kids(first.slice(0, 2)));
+    expect(rotated).toHaveLength(6);
 
-    const muchLater = start + 181 * DAY * 1000;
-    const retired = await loadSigningKeys(db, 90 * DAY, muchLater);
-    expect(retired.map((key) => key.kid)).not.toEqual(expect.arrayContaining(first.map((key) => key.kid)));
+    const later = await loadSigningKeys(db, 90 * DAY, start + 2 * period);
+    expect(kids(later)).not.toEqual(expect.arrayContaining(kids(first.slice(0, 2))));
+    expect(kids(later.slice(4, 6))).toEqual(kids(first.slice(2, 4)));
   });
 
   test('a stored secret is created once and then always the same', async () => {
