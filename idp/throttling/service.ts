@@ -87,7 +87,7 @@ export type PasswordSignIn = ReturnType<typeof createPasswordSignIn>;
  * used on the browser; that list stays the same between the browser's tries
  * and changes only when someone signs in or forgets an account there.
  */
-function deviceTag(rememberedAccountIds: readonly string[]): string {
+export function deviceTag(rememberedAccountIds: readonly string[]): string {
   return createHash('sha256')
     .update(JSON.stringify([...rememberedAccountIds].sort()))
     .digest('base64url')

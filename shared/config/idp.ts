@@ -16,6 +16,7 @@ const schema = z
     IDP_REMEMBERED_SESSION_DAYS: positiveInt.max(400).default(30),
     IDP_SIGNING_KEY_ROTATION_DAYS: positiveInt.default(90),
     IDP_TRUST_PROXY: booleanFlag.default(false),
+    IDP_SECRET_ANSWER_RESET: booleanFlag.default(true),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .extend(mailSchema.shape);
@@ -38,6 +39,8 @@ export function loadIdpConfig(env: NodeJS.ProcessEnv = process.env) {
     rememberedSessionSeconds: raw.IDP_REMEMBERED_SESSION_DAYS * 86_400,
     signingKeyRotationSeconds: raw.IDP_SIGNING_KEY_ROTATION_DAYS * 86_400,
     trustProxy: raw.IDP_TRUST_PROXY,
+    /** Knowledge-based recovery, which ASVS V6.4.2 forbids: an operator may turn it off. */
+    secretAnswerReset: raw.IDP_SECRET_ANSWER_RESET,
     logLevel: raw.LOG_LEVEL,
     mail: mailConfigFrom(raw),
   };
