@@ -22,7 +22,7 @@ export function passwordChangedMail(to: string, notMeUrl: string, how: string): 
       'You were signed out everywhere, on every site and device: sign in again with the new password.',
       'If this was not you, open the link below within 7 days. It works once: it lets you choose a new password, ' +
         'signs everyone out, puts back the e-mail addresses your Passport had before this reset, ' +
-        'and pauses password reset for 24 hours. Then change the password of your e-mail account.',
+        'removes your secret answer and pauses password reset for 24 hours. Then change the password of your e-mail account.',
     ],
     { href: notMeUrl, label: 'This was not me' },
   );

@@ -42,12 +42,21 @@ export async function dropUnconfirmedRecoveryData(db: Executor, accountId: strin
     .where('id', '=', accountId)
     .where('alternate_email_verified_at', 'is', null)
     .execute();
-  await db
+  await dropSecretAnswer(db, accountId, { onlyUnconfirmed: true });
+}
+
+/** No question, no answer: the answer way is closed until the owner chooses a new one. */
+export async function dropSecretAnswer(
+  db: Executor,
+  accountId: string,
+  options = { onlyUnconfirmed: false },
+) {
+  let update = db
     .updateTable('accounts')
-    .set({ secret_question: '', secret_answer_hash: '' })
-    .where('id', '=', accountId)
-    .where('secret_answer_confirmed_at', 'is', null)
-    .execute();
+    .set({ secret_question: '', secret_answer_hash: '', updated_at: Date.now() })
+    .where('id', '=', accountId);
+  if (options.onlyUnconfirmed) update = update.where('secret_answer_confirmed_at', 'is', null);
+  await update.execute();
 }
 
 /** The addresses as they were at a reset, for "this was not me" to put back. */

@@ -21,6 +21,7 @@ import { deviceTag } from '../throttling/service.ts';
 import { passwordChangedMail, recoveryLockedMail, resetLinkMail } from './mails.ts';
 import {
   type AddressesAtReset,
+  dropSecretAnswer,
   dropUnconfirmedRecoveryData,
   findRecoveryAccountByEmailKey,
   findRecoveryAccountById,
@@ -190,6 +191,7 @@ export function createRecoveryService(deps: {
   async function askedQuestion(email: string, origin: RequestOrigin): Promise<string> {
     const account = await findRecoveryAccountByEmailKey(db, emailKey(email));
     if (!trustedFor(account, origin)) throw new SecretAnswerNotHere();
+    if (recoveryLocked(account)) throw new RecoveryPaused();
     if (account.secret_question === '') throw new NoSecretAnswer();
     return account.secret_question;
   }
@@ -286,8 +288,8 @@ export function createRecoveryService(deps: {
   /**
    * "This was not me": the owner, reading a verified mailbox, takes the account
    * back. The addresses return to what they were at the reset, the password
-   * becomes the owner's new one, every session ends, and for a day no reset
-   * works, so whoever did it cannot simply do it again.
+   * becomes the owner's new one, the secret answer goes, every session ends,
+   * and for a day no reset works, so whoever did it cannot simply do it again.
    */
   async function disownReset(token: unknown, newPassword: string, origin: RequestOrigin): Promise<void> {
     const link = await peekEmailToken(db, 'password-reset-disowned', token);
@@ -308,6 +310,8 @@ export function createRecoveryService(deps: {
         emailBack ? atReset : { ...atReset, email: account.email, emailKey: account.email_key },
       );
       await lockRecovery(tx, account.id, Date.now() + RECOVERY_LOCK_MS);
+      // Whoever reset the password may know the answer: it goes until the owner chooses a new one.
+      await dropSecretAnswer(tx, account.id);
       await setPassword(tx, account.id, passwordHash);
       await dropPendingTokens(tx, account.id, ['email-change', 'alternate-email', 'password-reset']);
       await recordActivity(tx, {
