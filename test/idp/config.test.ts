@@ -15,6 +15,8 @@ describe('configuration', () => {
     expect(config.databaseUrl).toBeUndefined();
     expect(config.mail.devMailbox).toEqual({ smtpPort: 1025, httpPort: 4025 });
     expect(config.rememberedSessionSeconds).toBe(30 * 86_400);
+    expect(config.secretAnswerReset).toBe(true);
+    expect(loadIdpConfig({ IDP_SECRET_ANSWER_RESET: 'false' }).secretAnswerReset).toBe(false);
   });
 
   test.each([
@@ -24,6 +26,7 @@ describe('configuration', () => {
     ['SMTP_URL', 'http://mail'],
     ['IDP_REMEMBERED_SESSION_DAYS', '-3'],
     ['IDP_INITIAL_ACCESS_TOKEN', 'short'],
+    ['IDP_SECRET_ANSWER_RESET', 'maybe'],
   ])('a bad %s names the variable', (variable, value) => {
     expect(() => loadIdpConfig({ [variable]: value })).toThrow(
       new RegExp(`^Invalid configuration: ${variable}: `),
