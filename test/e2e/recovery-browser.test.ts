@@ -137,4 +137,36 @@ describe('password reset in a real browser', () => {
     await page.getByRole('button', { name: 'Activate my Passport' }).click();
     await expectHeading(page, 'Your Passport is ready');
   });
+
+  test('on a browser used before, the secret answer resets the password; the page asks nothing sites know', async () => {
+    const person = await registerPerson(idp);
+    await browser.context.clearCookies();
+    const page = await browser.page();
+    await page.goto(site.loginUrl);
+    await signInOnPage(page, person.email, person.password);
+    await page.waitForURL(`${site.origin}/callback**`);
+
+    await page.goto(`${idp.issuer}/password/reset`);
+    await expectHeading(page, 'Forgot your password?');
+    await page.getByRole('link', { name: 'Answer my secret question' }).click();
+    await expectHeading(page, 'Reset your password with your secret answer');
+    await page.getByLabel('E-mail address').fill(person.email);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expectHeading(page, 'Answer your secret question');
+    expect(await page.getByText('Your secret question: Name of first pet').count()).toBe(1);
+    expect(await page.getByLabel('Country or region').count()).toBe(0);
+    expect(await page.getByLabel('Postal code').count()).toBe(0);
+    const newPassword = 'Answered-Password-4';
+    await page.getByLabel('Secret answer').fill(person.answer);
+    await page.getByLabel('New password').fill(newPassword);
+    await page.getByLabel('Retype password').fill(newPassword);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await expectHeading(page, 'Your password has been changed');
+
+    await page.goto(site.loginUrl);
+    await expectHeading(page, 'Sign in');
+    await signInOnPage(page, person.email, newPassword);
+    await page.waitForURL(`${site.origin}/callback**`);
+    expect(await page.locator('#who').textContent()).toBe(person.email);
+  });
 });
