@@ -48,6 +48,10 @@ export interface AccountTable {
   security_answer_hashes: string | null;
   security_key_set_at: number | null;
   password_changed_at: number | null;
+  /** Until then no reset works: the owner said a reset was not theirs. */
+  recovery_locked_until: number | null;
+  /** Null when the secret answer was set by whoever held the password, not by the owner of the address. */
+  secret_answer_confirmed_at: number | null;
 }
 
 export interface ActivityTable {

@@ -122,7 +122,13 @@ export async function updateSecretQuestion(
 ) {
   await db
     .updateTable('accounts')
-    .set({ secret_question: question, secret_answer_hash: answerHash, updated_at: Date.now() })
+    // Set by whoever holds the password, not proved by the owner of the address: see recovery.
+    .set({
+      secret_question: question,
+      secret_answer_hash: answerHash,
+      secret_answer_confirmed_at: null,
+      updated_at: Date.now(),
+    })
     .where('id', '=', accountId)
     .execute();
 }

@@ -208,6 +208,8 @@ export function createAccountSettings(deps: {
         const { email: newEmail } = spent.payload as { email: string };
         if (await emailKeyExists(tx, spent.email_key)) throw new AddressTaken();
         await settings.updateEmail(tx, account.id, newEmail, spent.email_key);
+        // Reset links went to the old address, which may no longer be the owner's.
+        await dropPendingTokens(tx, account.id, ['password-reset']);
         await recordActivity(tx, {
           ...origin,
           accountId: account.id,

@@ -5,7 +5,12 @@ import type { IdpDatabase, IdpTables } from '../database.ts';
 
 type Executor = IdpDatabase | Transaction<IdpTables>;
 
-export type TokenPurpose = 'activate' | 'password-reset' | 'email-change' | 'alternate-email';
+export type TokenPurpose =
+  | 'activate'
+  | 'password-reset'
+  | 'password-reset-disowned'
+  | 'email-change'
+  | 'alternate-email';
 
 export async function issueEmailToken(
   db: Executor,
@@ -78,6 +83,16 @@ export async function dropPendingTokens(db: Executor, accountId: string, purpose
     .deleteFrom('email_tokens')
     .where('account_id', '=', accountId)
     .where('purpose', 'in', purposes)
+    .where('consumed_at', 'is', null)
+    .execute();
+}
+
+/** Drops the unspent sign-ups of an address, once one of them has become its account. */
+export async function dropPendingSignUps(db: Executor, emailKey: string) {
+  await db
+    .deleteFrom('email_tokens')
+    .where('purpose', '=', 'activate')
+    .where('email_key', '=', emailKey)
     .where('consumed_at', 'is', null)
     .execute();
 }

@@ -38,6 +38,7 @@ export type NewAccount = Pick<
   | 'password_hash'
   | 'secret_question'
   | 'secret_answer_hash'
+  | 'secret_answer_confirmed_at'
   | 'first_name'
   | 'last_name'
   | 'country'

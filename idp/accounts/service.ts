@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { isUniqueViolation } from '../../shared/db/errors.ts';
-import { DomainError, InvalidCredentials } from '../../shared/http/errors.ts';
+import { DomainError, InvalidCredentials, InvalidInput } from '../../shared/http/errors.ts';
 import { enqueueMail } from '../../shared/mail/outbox.ts';
 import { hashSecret, verifyAgainstNothing, verifySecret } from '../../shared/security/hashing.ts';
+import { hashMailToken, looksLikeMailToken, newMailToken } from '../../shared/security/mail-token.ts';
 import type { IdpDatabase } from '../database.ts';
-import { consumeEmailToken, issueEmailToken, peekEmailToken } from './email-tokens.ts';
+import { consumeEmailToken, dropPendingSignUps, issueEmailToken, peekEmailToken } from './email-tokens.ts';
 import { activationMail, alreadyRegisteredMail } from './mails.ts';
 import { emailKey, normalizeAnswer } from './normalize.ts';
 import * as accounts from './repository.ts';
@@ -30,7 +31,27 @@ type PendingAccount = Omit<Registration, 'password' | 'secretAnswer' | 'email'> 
   passwordHash: string;
   secretAnswerHash: string;
   origin: SignUpOrigin;
+  /** The hash of the sign-up's browser binding: only that browser activates without the password. */
+  browserBindingHash: string;
 };
+
+/** Who opens an activation link: the binding the browser holds, and the password if it typed one. */
+export type Activator = { browserBinding: unknown; password?: string };
+
+export class SignUpPasswordWrong extends DomainError {
+  override name = 'SignUpPasswordWrong';
+  readonly fieldErrors = {
+    password: 'This is not the password this sign-up was made with.',
+  };
+  constructor() {
+    super(
+      401,
+      'This sign-up was made with another password',
+      'This is not the password this sign-up was made with. If you did not sign up twice, someone else may have ' +
+        'used your address: activate with the link of your own sign-up, or sign up again.',
+    );
+  }
+}
 
 export class AccountAlreadyActive extends DomainError {
   override name = 'AccountAlreadyActive';
@@ -52,8 +73,10 @@ export function createAccountService(deps: { db: IdpDatabase; issuer: string; ma
    * Sign-up never reveals whether the address is taken: both paths hash the same
    * secrets, write one mail and end on the same page; only the mail differs.
    */
-  async function register(registration: Registration, origin: SignUpOrigin): Promise<void> {
+  async function register(registration: Registration, origin: SignUpOrigin): Promise<string> {
     const key = emailKey(registration.email);
+    // Handed to the browser whether or not the address is taken, so the answers stay alike.
+    const binding = newMailToken();
     const [passwordHash, secretAnswerHash] = await Promise.all([
       hashSecret(registration.password),
       hashSecret(normalizeAnswer(registration.secretAnswer)),
@@ -64,7 +87,13 @@ export function createAccountService(deps: { db: IdpDatabase; issuer: string; ma
         return;
       }
       const { password: _password, secretAnswer: _answer, ...profile } = registration;
-      const pending: PendingAccount = { ...profile, passwordHash, secretAnswerHash, origin };
+      const pending: PendingAccount = {
+        ...profile,
+        passwordHash,
+        secretAnswerHash,
+        origin,
+        browserBindingHash: binding.hash,
+      };
       const token = await issueEmailToken(tx, {
         purpose: 'activate',
         emailKey: key,
@@ -75,14 +104,39 @@ export function createAccountService(deps: { db: IdpDatabase; issuer: string; ma
       await enqueueMail(tx, activationMail(registration.email, `${issuer}/activate/${token}`));
     });
     deps.mailQueued();
+    return binding.token;
   }
 
-  async function checkActivationLink(token: unknown): Promise<void> {
-    await peekEmailToken(db, 'activate', token);
+  function boundTo(pending: PendingAccount, browserBinding: unknown): boolean {
+    return looksLikeMailToken(browserBinding) && hashMailToken(browserBinding) === pending.browserBindingHash;
   }
 
-  /** Creates the account from a pending sign-up; the link is spent in the same transaction. */
-  async function activate(token: unknown): Promise<{ accountId: string; origin: SignUpOrigin }> {
+  /** Whether the link was opened in the browser that signed up; elsewhere activation asks for the password. */
+  async function checkActivationLink(token: unknown, browserBinding: unknown): Promise<{ bound: boolean }> {
+    const link = await peekEmailToken(db, 'activate', token);
+    return { bound: boundTo(JSON.parse(link.payload) as PendingAccount, browserBinding) };
+  }
+
+  /**
+   * Creates the account from a pending sign-up; the link is spent in the same
+   * transaction. Whoever can read the address's mail may hold the link of
+   * somebody else's sign-up for it: outside the browser that signed up, only
+   * the password chosen at sign-up activates, so nobody is handed an account
+   * whose password a stranger chose.
+   */
+  async function activate(
+    token: unknown,
+    activator: Activator,
+  ): Promise<{ accountId: string; origin: SignUpOrigin; bound: boolean }> {
+    const link = await peekEmailToken(db, 'activate', token);
+    const bound = boundTo(JSON.parse(link.payload) as PendingAccount, activator.browserBinding);
+    if (!bound) {
+      if (!activator.password) {
+        throw new InvalidInput({ password: 'Enter the password you chose when you signed up.' });
+      }
+      const { passwordHash } = JSON.parse(link.payload) as PendingAccount;
+      if (!(await verifySecret(passwordHash, activator.password))) throw new SignUpPasswordWrong();
+    }
     try {
       return await db.transaction().execute(async (tx) => {
         const spent = await consumeEmailToken(tx, 'activate', token);
@@ -97,6 +151,8 @@ export function createAccountService(deps: { db: IdpDatabase; issuer: string; ma
           password_hash: pending.passwordHash,
           secret_question: pending.secretQuestion,
           secret_answer_hash: pending.secretAnswerHash,
+          // The owner of the address stands behind the answer by activating the sign-up.
+          secret_answer_confirmed_at: now,
           first_name: pending.firstName,
           last_name: pending.lastName,
           country: pending.country,
@@ -104,7 +160,9 @@ export function createAccountService(deps: { db: IdpDatabase; issuer: string; ma
           created_at: now,
           updated_at: now,
         });
-        return { accountId, origin: pending.origin };
+        // Other pending sign-ups of the address can never become this account.
+        await dropPendingSignUps(tx, spent.email_key);
+        return { accountId, origin: pending.origin, bound };
       });
     } catch (error) {
       // Two sign-ups of one address activated at the same moment: the second loses.

@@ -13,6 +13,9 @@ export const signInForm = z.object({
   remember: checkbox,
 });
 
+/** Activation outside the browser that signed up: the password chosen at sign-up. */
+export const activationForm = z.object({ password: password('Password').optional() });
+
 export const signUpForm = z
   .object({
     email: emailField(),

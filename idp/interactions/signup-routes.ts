@@ -5,20 +5,20 @@ import { parseForm } from '../../shared/http/form.ts';
 import type { BotCheck } from '../../shared/security/botcheck.ts';
 import { COUNTRIES } from '../accounts/countries.ts';
 import { OWN_QUESTION, SECRET_QUESTIONS } from '../accounts/secret-questions.ts';
-import type { AccountService, SignUpOrigin } from '../accounts/service.ts';
+import { type AccountService, type SignUpOrigin, SignUpPasswordWrong } from '../accounts/service.ts';
 import type { IdpDatabase } from '../database.ts';
 import { ACR_PASSWORD } from '../oidc/acr.ts';
 import { interactionNamed } from './current.ts';
-import { signUpForm } from './forms.ts';
+import { activationForm, signUpForm } from './forms.ts';
 import { rememberedAccounts } from './remembered-accounts.ts';
 
 type Deps = { provider: Provider; db: IdpDatabase; accounts: AccountService; botCheck: BotCheck };
 type SignUpRoute = { Params: { uid?: string }; Body: Record<string, unknown> };
 // A wildcard, not :token, so an over-long token still reaches us and gets a clear answer.
-type TokenRoute = { Params: { '*': string } };
+type TokenRoute = { Params: { '*': string }; Body: Record<string, unknown> };
 
-// Binds an activation link to the browser that signed up: only there may it
-// continue the sign-in that was under way.
+// Binds an activation link to the browser that signed up: only there does it
+// activate without the password, and continue the sign-in that was under way.
 const SIGN_UP_COOKIE = 'idp_signup';
 
 const SAFE_FIELDS = [
@@ -84,36 +84,62 @@ export async function signUpRoutes(app: FastifyInstance, { provider, db, account
         return showForm(reply, request.params.uid, body, error);
       }
       const origin = await originOf(request, reply);
-      await accounts.register(registration, origin);
-      if (origin) {
-        reply.setCookie(SIGN_UP_COOKIE, origin.interactionUid, {
-          signed: true,
-          httpOnly: true,
-          sameSite: 'lax',
-          secure: request.protocol === 'https',
-          path: '/activate',
-          maxAge: 24 * 60 * 60,
-        });
-      }
+      const browserBinding = await accounts.register(registration, origin);
+      reply.setCookie(SIGN_UP_COOKIE, browserBinding, {
+        signed: true,
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: request.protocol === 'https',
+        path: '/activate',
+        maxAge: 24 * 60 * 60,
+      });
       // The same page whether or not the address already had an account.
       return reply.view('check-email', { email: registration.email });
+    });
+  }
+
+  function browserBinding(request: FastifyRequest): string | undefined {
+    const cookie = request.cookies[SIGN_UP_COOKIE];
+    const unsigned = cookie ? request.unsignCookie(cookie) : undefined;
+    return unsigned?.valid ? (unsigned.value ?? undefined) : undefined;
+  }
+
+  function showActivation(
+    reply: FastifyReply,
+    token: string,
+    askPassword: boolean,
+    error?: InvalidInput | SignUpPasswordWrong,
+  ) {
+    return reply.code(error ? error.status : 200).view('activate', {
+      action: `/activate/${token}`,
+      askPassword,
+      error: error?.message,
+      fieldErrors: error?.fieldErrors ?? {},
     });
   }
 
   // Opening the link only shows a button: mail scanners that fetch links must not spend it.
   app.get<TokenRoute>('/activate/*', async (request, reply) => {
     const token = request.params['*'];
-    await accounts.checkActivationLink(token);
-    return reply.view('activate', { action: `/activate/${token}` });
+    const { bound } = await accounts.checkActivationLink(token, browserBinding(request));
+    return showActivation(reply, token, !bound);
   });
 
   app.post<TokenRoute>('/activate/*', async (request, reply) => {
-    const { accountId, origin } = await accounts.activate(request.params['*']);
-    const bound = request.cookies[SIGN_UP_COOKIE]
-      ? request.unsignCookie(request.cookies[SIGN_UP_COOKIE])
-      : undefined;
-    if (origin && bound?.valid && bound.value === origin.interactionUid) {
-      reply.clearCookie(SIGN_UP_COOKIE, { path: '/activate' });
+    const token = request.params['*'];
+    let activated: Awaited<ReturnType<AccountService['activate']>>;
+    try {
+      // A spent or expired link says so, rather than asking for the password.
+      await accounts.checkActivationLink(token, undefined);
+      const { password } = parseForm(activationForm, request.body);
+      activated = await accounts.activate(token, { browserBinding: browserBinding(request), password });
+    } catch (error) {
+      if (!(error instanceof InvalidInput || error instanceof SignUpPasswordWrong)) throw error;
+      return showActivation(reply, token, true, error);
+    }
+    const { accountId, origin, bound } = activated;
+    if (bound) reply.clearCookie(SIGN_UP_COOKIE, { path: '/activate' });
+    if (origin && bound) {
       const interaction = await provider.Interaction.find(origin.interactionUid);
       if (interaction) {
         // The password was typed in this very browser a moment ago, at sign-up.

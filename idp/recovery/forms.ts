@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { emailField, textField } from '../../shared/http/form.ts';
-import { COUNTRY_CODES } from '../accounts/countries.ts';
 import { PASSWORD_MAX_LENGTH, passwordProblem } from '../accounts/password-policy.ts';
+import { botCheckAnswer } from '../throttling/guard.ts';
 
 // Passwords are case-sensitive and kept exactly as typed: no trimming.
 const newPassword = textField('New password', { max: PASSWORD_MAX_LENGTH, trim: false });
@@ -20,32 +20,28 @@ function checkNewPassword(form: PasswordPair, context: z.core.$RefinementCtx<Pas
 /** The first step of either way: whose password is forgotten. */
 export const recoveryEmailForm = z.object({ email: emailField() });
 
-/** The page a mailed reset link opens. */
+/** The page a mailed reset link opens, and the page of "this was not me". */
 export const newPasswordForm = z
   .object({ password: newPassword, password2: retypedPassword })
   .superRefine(checkNewPassword)
   .transform((form) => ({ newPassword: form.password }));
 
-/** The secret answer and the personal data given at sign-up, with the new password. */
+/**
+ * The secret answer with the new password. No personal data: country and
+ * postal code are released to sites, so they prove nothing.
+ */
 export const secretAnswerForm = z
   .object({
     email: emailField(),
     answer: textField('Secret answer', { max: 100 }),
-    country: textField('Country or region', { max: 2 }).refine(
-      (code) => COUNTRY_CODES.has(code),
-      'Choose a country or region from the list.',
-    ),
-    postal_code: textField('Postal code', { max: 20 }),
     password: newPassword,
     password2: retypedPassword,
-    altcha: z.string().max(4096).optional(),
+    altcha: botCheckAnswer,
   })
   .superRefine(checkNewPassword)
   .transform((form) => ({
     email: form.email,
     answer: form.answer,
-    country: form.country,
-    postalCode: form.postal_code,
     newPassword: form.password,
     altcha: form.altcha,
   }));

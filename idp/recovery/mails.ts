@@ -13,32 +13,27 @@ export function resetLinkMail(to: string, link: string): Mail {
   );
 }
 
-export function passwordChangedMail(to: string, resetUrl: string, how: string): Mail {
+export function passwordChangedMail(to: string, notMeUrl: string, how: string): Mail {
   return paragraphs(
     to,
     'Your Passport password was changed',
     [
       `The password of your Passport was just changed ${how}.`,
       'You were signed out everywhere, on every site and device: sign in again with the new password.',
-      'If this was not you, someone else may know your secret answer or read your e-mail. ' +
-        'Reset your password at once with the link below to take your account back, ' +
-        'then change your secret question and answer, and the password of your e-mail account.',
+      'If this was not you, open the link below within 7 days. It works once: it lets you choose a new password, ' +
+        'signs everyone out, puts back the e-mail addresses your Passport had before this reset, ' +
+        'removes your secret answer and pauses password reset for 24 hours. Then change the password of your e-mail account.',
     ],
-    { href: resetUrl, label: 'Reset my password' },
+    { href: notMeUrl, label: 'This was not me' },
   );
 }
 
-export function secretAnswerLockoutMail(to: string, resetUrl: string): Mail {
-  return paragraphs(
-    to,
-    'Too many tries to answer your secret question',
-    [
-      'Someone tried to reset the password of your Passport with your secret answer, and got it wrong too many times.',
-      'For your security, resetting the password with the secret answer is paused for an hour. ' +
-        'Your password has not changed and you can still sign in as usual.',
-      'If this was you, you can ask for a reset link by e-mail instead. ' +
-        'If it was not, consider choosing a secret answer that is harder to guess.',
-    ],
-    { href: resetUrl, label: 'Reset my password' },
-  );
+export function recoveryLockedMail(to: string, resetUrl: string): Mail {
+  return paragraphs(to, 'Your Passport is back in your hands', [
+    'You told us a password reset of your Passport was not yours. You chose a new password, everyone was ' +
+      'signed out, and the e-mail addresses your Passport had before that reset were put back.',
+    'For your security, resetting the password is paused for 24 hours. You can still sign in as usual. ' +
+      `After that, reset your password at ${resetUrl} if you need to.`,
+    'Consider choosing a new secret question and answer, and a new password for your e-mail account.',
+  ]);
 }

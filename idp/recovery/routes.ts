@@ -1,11 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type DomainError, InvalidInput } from '../../shared/http/errors.ts';
+import { DomainError, InvalidInput, NotFound } from '../../shared/http/errors.ts';
 import { parseForm } from '../../shared/http/form.ts';
-import { COUNTRIES } from '../accounts/countries.ts';
 import { interactionNamed } from '../interactions/current.ts';
+import { deviceIdsOf } from '../interactions/remembered-accounts.ts';
 import type { PageDeps } from '../page-deps.ts';
+import { createSecretGuard, RetryLater } from '../throttling/guard.ts';
 import { newPasswordForm, recoveryEmailForm, secretAnswerForm } from './forms.ts';
-import { createRecoveryService, RecoveryDetailsWrong, type RequestOrigin } from './service.ts';
+import { createRecoveryService, NoSecretAnswer, type RequestOrigin, SecretAnswerNotHere } from './service.ts';
 
 type RecoveryRoute = { Params: { uid?: string }; Body: Record<string, unknown> };
 // A wildcard, not :token, so an over-long token still reaches us and gets a clear answer.
@@ -23,18 +24,29 @@ const EMAIL_STEP: Record<Way, { title: string; lead: string; button: string }> =
   },
   answer: {
     title: 'Reset your password with your secret answer',
-    lead: 'Enter the e-mail address of your Passport. We will then ask your secret question.',
+    lead:
+      'Enter the e-mail address of your Passport. On a browser you have signed in with before, we then ask ' +
+      'your secret question; anywhere else we send you a link by e-mail instead.',
     button: 'Continue',
   },
 };
 
 export async function recoveryRoutes(app: FastifyInstance, deps: PageDeps) {
-  const { provider, botCheck } = deps;
+  const { provider } = deps;
+  const { secretAnswerReset } = deps.config;
   const recovery = createRecoveryService({
     db: deps.db,
     provider,
     issuer: deps.config.issuer,
     mailQueued: deps.mailQueued,
+    // The form always carries the bot check; the guard verifies it, once.
+    secretAnswerGuard: createSecretGuard({
+      db: deps.db,
+      botCheck: deps.botCheck,
+      mailQueued: deps.mailQueued,
+      secret: 'secret-answer',
+      botCheckAlways: true,
+    }),
   });
 
   function basePath(request: FastifyRequest<RecoveryRoute>): string {
@@ -50,6 +62,13 @@ export async function recoveryRoutes(app: FastifyInstance, deps: PageDeps) {
   async function signInUrl(request: FastifyRequest<RecoveryRoute>, reply: FastifyReply): Promise<string> {
     const uid = await liveInteraction(request, reply);
     return uid ? `/interaction/${uid}` : '/';
+  }
+
+  /** Where a mailed link leads: back into the interaction only when it was started from one in this browser. */
+  async function linkBase(request: FastifyRequest<RecoveryRoute>, reply: FastifyReply): Promise<string> {
+    const uid = await liveInteraction(request, reply);
+    const linkPath = uid ? `/interaction/${uid}/forgot-password` : '/password/reset';
+    return `${deps.config.issuer}${linkPath}/link/`;
   }
 
   function showEmailStep(
@@ -69,33 +88,18 @@ export async function recoveryRoutes(app: FastifyInstance, deps: PageDeps) {
     });
   }
 
-  async function showAnswerStep(
+  function showAnswerStep(
     request: FastifyRequest<RecoveryRoute>,
     reply: FastifyReply,
-    submitted: Record<string, unknown>,
+    asked: { email: string; question: string },
     error?: DomainError,
   ) {
-    const parsed = recoveryEmailForm.safeParse({ email: submitted.email });
-    if (!parsed.success) {
-      return showEmailStep(
-        request,
-        reply,
-        'answer',
-        submitted.email,
-        new InvalidInput({ email: parsed.error.issues[0]?.message ?? 'Enter a valid e-mail address.' }),
-      );
-    }
-    const { email } = parsed.data;
-    const kept = (field: string) =>
-      typeof submitted[field] === 'string' ? String(submitted[field]).slice(0, 20) : '';
+    if (error instanceof RetryLater) reply.header('retry-after', String(error.retryAfterSeconds));
     return reply.code(error ? error.status : 200).view('recovery-answer', {
       action: `${basePath(request)}/answer/check`,
       otherAddressUrl: `${basePath(request)}/answer`,
       choiceUrl: basePath(request),
-      email,
-      question: await recovery.secretQuestionFor(email),
-      values: { country: kept('country'), postal_code: kept('postal_code') },
-      countries: COUNTRIES,
+      ...asked,
       error: error?.message,
       fieldErrors: error instanceof InvalidInput ? error.fieldErrors : {},
     });
@@ -113,12 +117,34 @@ export async function recoveryRoutes(app: FastifyInstance, deps: PageDeps) {
     });
   }
 
+  function showDisownStep(
+    request: FastifyRequest<ResetLinkRoute>,
+    reply: FastifyReply,
+    error?: InvalidInput,
+  ) {
+    return reply.code(error ? error.status : 200).view('recovery-not-me', {
+      action: `/password/not-me/${request.params['*']}`,
+      error: error?.message,
+      fieldErrors: error?.fieldErrors ?? {},
+    });
+  }
+
   async function showDone(request: FastifyRequest<RecoveryRoute>, reply: FastifyReply) {
     return reply.view('recovery-done', { signInUrl: await signInUrl(request, reply) });
   }
 
   function originOf(request: FastifyRequest): RequestOrigin {
-    return { ip: request.ip, userAgent: request.headers['user-agent'] };
+    return {
+      ip: request.ip,
+      userAgent: request.headers['user-agent'],
+      deviceIds: deviceIdsOf(request),
+    };
+  }
+
+  function answerWayOff() {
+    return new NotFound(
+      'Resetting a password with the secret answer is turned off here. Ask for a link by e-mail.',
+    );
   }
 
   for (const path of PATHS) {
@@ -127,6 +153,7 @@ export async function recoveryRoutes(app: FastifyInstance, deps: PageDeps) {
       return reply.view('recovery-choose', {
         base: basePath(request),
         signInUrl: uid ? `/interaction/${uid}` : undefined,
+        secretAnswerReset,
       });
     });
 
@@ -142,10 +169,7 @@ export async function recoveryRoutes(app: FastifyInstance, deps: PageDeps) {
         if (!(error instanceof InvalidInput)) throw error;
         return showEmailStep(request, reply, 'email', request.body?.email, error);
       }
-      // The link leads back into the interaction only when it was started from one in this browser.
-      const uid = await liveInteraction(request, reply);
-      const linkPath = uid ? `/interaction/${uid}/forgot-password` : '/password/reset';
-      await recovery.requestResetLink(email, `${deps.config.issuer}${linkPath}/link/`);
+      await recovery.requestResetLink(email, await linkBase(request, reply));
       // The same page whether or not the address has an account.
       return reply.view('recovery-link-sent', { email });
     });
@@ -170,36 +194,70 @@ export async function recoveryRoutes(app: FastifyInstance, deps: PageDeps) {
       return showDone(request, reply);
     });
 
-    app.get<RecoveryRoute>(`${path}/answer`, async (request, reply) =>
-      showEmailStep(request, reply, 'answer', ''),
-    );
+    app.get<RecoveryRoute>(`${path}/answer`, async (request, reply) => {
+      if (!secretAnswerReset) throw answerWayOff();
+      return showEmailStep(request, reply, 'answer', '');
+    });
 
-    // Known or not, the address gets a question page: an unknown one a decoy question.
     app.post<RecoveryRoute>(`${path}/answer`, async (request, reply) => {
+      if (!secretAnswerReset) throw answerWayOff();
+      let email: string;
       try {
-        parseForm(recoveryEmailForm, request.body);
+        ({ email } = parseForm(recoveryEmailForm, request.body));
       } catch (error) {
         if (!(error instanceof InvalidInput)) throw error;
         return showEmailStep(request, reply, 'answer', request.body?.email, error);
       }
-      return showAnswerStep(request, reply, request.body);
+      let question: string;
+      try {
+        question = await recovery.askedQuestion(email, originOf(request));
+      } catch (error) {
+        if (!(error instanceof SecretAnswerNotHere || error instanceof NoSecretAnswer)) throw error;
+        // The same page whether or not the address has an account.
+        await recovery.requestResetLink(email, await linkBase(request, reply));
+        return reply.view('recovery-link-sent', { email, answerNotHere: true });
+      }
+      return showAnswerStep(request, reply, { email, question });
     });
 
     app.post<RecoveryRoute>(`${path}/answer/check`, async (request, reply) => {
+      if (!secretAnswerReset) throw answerWayOff();
       const body = request.body ?? {};
+      const address = recoveryEmailForm.safeParse({ email: body.email });
+      if (!address.success) {
+        const message = address.error.issues[0]?.message ?? 'Enter a valid e-mail address.';
+        return showEmailStep(request, reply, 'answer', body.email, new InvalidInput({ email: message }));
+      }
+      const { email } = address.data;
+      // A browser that may not answer is told so before the rest of the form is looked at.
+      const question = await recovery.askedQuestion(email, originOf(request));
       try {
         const claim = parseForm(secretAnswerForm, body);
-        if (!(await botCheck.verify(claim.altcha))) {
-          throw new InvalidInput({
-            altcha: 'Please complete the check that you are not a robot, then try again.',
-          });
-        }
         await recovery.resetWithAnswer(claim, originOf(request));
       } catch (error) {
-        if (!(error instanceof InvalidInput || error instanceof RecoveryDetailsWrong)) throw error;
-        return showAnswerStep(request, reply, body, error);
+        if (!(error instanceof DomainError)) throw error;
+        return showAnswerStep(request, reply, { email, question }, error);
       }
       return showDone(request, reply);
     });
   }
+
+  // Opening the link only shows the form: mail scanners that fetch links must not spend it.
+  app.get<ResetLinkRoute>('/password/not-me/*', async (request, reply) => {
+    await recovery.checkDisownLink(request.params['*']);
+    return showDisownStep(request, reply);
+  });
+
+  app.post<ResetLinkRoute>('/password/not-me/*', async (request, reply) => {
+    const token = request.params['*'];
+    await recovery.checkDisownLink(token);
+    try {
+      const { newPassword } = parseForm(newPasswordForm, request.body);
+      await recovery.disownReset(token, newPassword, originOf(request));
+    } catch (error) {
+      if (!(error instanceof InvalidInput)) throw error;
+      return showDisownStep(request, reply, error);
+    }
+    return reply.view('recovery-not-me-done', {});
+  });
 }

@@ -1,8 +1,6 @@
-import { createHmac } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type Provider from 'oidc-provider';
-import { storedSecret } from '../../shared/db/stored-secret.ts';
-import { clearCount, countInWindow } from '../../shared/db/window-counters.ts';
+import { countInWindow } from '../../shared/db/window-counters.ts';
 import { DomainError, InvalidInput, LinkInvalid, Throttled } from '../../shared/http/errors.ts';
 import { enqueueMail } from '../../shared/mail/outbox.ts';
 import { hashSecret, verifyAgainstNothing, verifySecret } from '../../shared/security/hashing.ts';
@@ -14,33 +12,44 @@ import {
 } from '../accounts/email-tokens.ts';
 import { emailKey, normalizeAnswer } from '../accounts/normalize.ts';
 import { passwordProblem } from '../accounts/password-policy.ts';
-import { setPassword } from '../accounts/repository.ts';
-import { SECRET_QUESTIONS } from '../accounts/secret-questions.ts';
+import { emailKeyExists, setPassword } from '../accounts/repository.ts';
 import { recordActivity } from '../activity/repository.ts';
 import type { IdpDatabase, IdpTables } from '../database.ts';
 import { endSessions } from '../oidc/end-sessions.ts';
-import { revokeTrustedDevices } from '../throttling/trusted-devices.ts';
-import { passwordChangedMail, resetLinkMail, secretAnswerLockoutMail } from './mails.ts';
+import type { SecretGuard } from '../throttling/guard.ts';
+import { createTrustedDevices, revokeTrustedDevices } from '../throttling/trusted-devices.ts';
+import { passwordChangedMail, recoveryLockedMail, resetLinkMail } from './mails.ts';
 import {
+  type AddressesAtReset,
+  dropSecretAnswer,
+  dropUnconfirmedRecoveryData,
   findRecoveryAccountByEmailKey,
   findRecoveryAccountById,
+  lockRecovery,
   type RecoveryAccount,
+  restoreAddresses,
 } from './repository.ts';
 
 const HOUR_MS = 60 * 60 * 1000;
 const RESET_LINK_TTL_MS = 30 * 60 * 1000;
 const RESET_LINK_REQUESTS_PER_HOUR = 5;
-const SECRET_ANSWER_TRIES_PER_HOUR = 5;
+// Long enough for the owner to read the notice after a weekend away.
+const DISOWN_LINK_TTL_MS = 7 * 24 * HOUR_MS;
+const RECOVERY_LOCK_MS = 24 * HOUR_MS;
 
-/** Who asked, for the account's activity list. */
-export type RequestOrigin = { ip: string; userAgent?: string };
+/** Who asked, for the account's activity list and the guard's lanes. */
+export type RequestOrigin = {
+  ip: string;
+  userAgent?: string;
+  /** The device ids this browser carries; only the store can tell what they stand for. */
+  deviceIds: readonly string[];
+};
 
 export type SecretAnswerClaim = {
   email: string;
   answer: string;
-  country: string;
-  postalCode: string;
   newPassword: string;
+  altcha?: string;
 };
 
 export class RecoveryDetailsWrong extends DomainError {
@@ -48,29 +57,48 @@ export class RecoveryDetailsWrong extends DomainError {
   constructor() {
     super(
       401,
-      'These details do not match',
-      'The secret answer, country or region, or postal code does not match what was given at sign-up. Check them and try again.',
+      'This answer does not match',
+      'The secret answer does not match the one on record. Check it and try again.',
     );
   }
 }
 
-export class SecretAnswerTriesUsedUp extends Throttled {
-  override name = 'SecretAnswerTriesUsedUp';
+/** An untrusted browser: said alike for known and unknown addresses. */
+export class SecretAnswerNotHere extends DomainError {
+  override name = 'SecretAnswerNotHere';
   constructor() {
     super(
-      `Too many tries to answer the secret question for this address: for your security, you can try again in an hour. ` +
-        'You can also reset your password with a link sent by e-mail.',
+      403,
+      'Use the link we mail you',
+      'The secret answer can only be used on a browser that has signed in to this Passport before. ' +
+        'Here, reset your password with a link sent by e-mail.',
     );
   }
 }
 
-// People write one postal code in several ways ("sw1a 1aa", "SW1A1AA"): case and spaces do not count.
-function postalKey(postalCode: string): string {
-  return postalCode.normalize('NFKC').replace(/\s+/gu, '').toLocaleUpperCase('und');
+export class NoSecretAnswer extends DomainError {
+  override name = 'NoSecretAnswer';
+  constructor() {
+    super(
+      409,
+      'This Passport has no secret answer',
+      'This Passport has no secret answer. Reset your password with a link sent by e-mail, then choose a new secret question.',
+    );
+  }
+}
+
+export class RecoveryPaused extends Throttled {
+  override name = 'RecoveryPaused';
+  constructor() {
+    super(
+      'Password reset is paused for this Passport for 24 hours, because its owner said a recent reset was not theirs. ' +
+        'Sign in with your password as usual.',
+    );
+  }
 }
 
 /** The primary address always; the alternate one only once its owner proved it is theirs. */
-function resetRecipients(account: RecoveryAccount): string[] {
+function verifiedAddresses(account: RecoveryAccount): string[] {
   const alternate =
     account.alternate_email && account.alternate_email_verified_at !== null ? account.alternate_email : null;
   return alternate && alternate.toLowerCase() !== account.email.toLowerCase()
@@ -78,20 +106,28 @@ function resetRecipients(account: RecoveryAccount): string[] {
     : [account.email];
 }
 
+function recoveryLocked(account: RecoveryAccount, now = Date.now()): boolean {
+  return account.recovery_locked_until !== null && account.recovery_locked_until > now;
+}
+
 /**
- * "Forgot your password?": a mailed link, or the secret answer with the
- * personal data given at sign-up. Neither way tells whether an address has an
- * account; both end every session of the account and tell its owner.
+ * "Forgot your password?": a mailed link, or the secret answer on a browser
+ * that signed in to the account before. No proof is something the IdP hands
+ * to sites (country, postal code), and a stranger's browser is only ever
+ * offered the mailed link, so neither way tells whether an address has an
+ * account. A reset ends every session, never grants the strong level, and
+ * mails every verified address a "this was not me" link.
  */
 export function createRecoveryService(deps: {
   db: IdpDatabase;
   provider: Provider;
   issuer: string;
   mailQueued: () => void;
+  secretAnswerGuard: SecretGuard;
 }) {
   const { db, provider, issuer } = deps;
+  const devices = createTrustedDevices(db);
   const resetUrl = `${issuer}/password/reset`;
-  let decoyKey: Promise<string> | undefined;
 
   /**
    * One link, mailed to every address of the account, so whichever mailbox the
@@ -103,7 +139,7 @@ export function createRecoveryService(deps: {
     const requests = await countInWindow(db, `reset-link:${key}`, HOUR_MS);
     if (requests > RESET_LINK_REQUESTS_PER_HOUR) return;
     const account = await findRecoveryAccountByEmailKey(db, key);
-    if (!account) return;
+    if (!account || recoveryLocked(account)) return;
     await db.transaction().execute(async (tx) => {
       const token = await issueEmailToken(tx, {
         purpose: 'password-reset',
@@ -112,7 +148,7 @@ export function createRecoveryService(deps: {
         payload: {},
         ttlMs: RESET_LINK_TTL_MS,
       });
-      for (const to of resetRecipients(account)) {
+      for (const to of verifiedAddresses(account)) {
         await enqueueMail(tx, resetLinkMail(to, `${linkBase}${token}`));
       }
     });
@@ -128,72 +164,67 @@ export function createRecoveryService(deps: {
     const link = await peekEmailToken(db, 'password-reset', token);
     const account = link.account_id ? await findRecoveryAccountById(db, link.account_id) : undefined;
     if (!account) throw new LinkInvalid();
+    if (recoveryLocked(account)) throw new RecoveryPaused();
     const problem = passwordProblem(newPassword, account.email);
     if (problem) throw new InvalidInput({ password: problem });
     // Hashed before the transaction, so the store is not held while argon2 works.
     const passwordHash = await hashSecret(newPassword);
     await db.transaction().execute(async (tx) => {
       await consumeEmailToken(tx, 'password-reset', token);
-      await changePassword(tx, account, passwordHash, origin, 'link');
+      // The link proves the mailbox: what its owner never confirmed goes.
+      await dropUnconfirmedRecoveryData(tx, account.id);
+      const after = (await findRecoveryAccountById(tx, account.id))!;
+      await changePassword(tx, after, passwordHash, origin, 'link');
     });
     await afterPasswordChange(account.id);
-  }
-
-  /** The account's question, or for an unknown address a plausible one that stays the same. */
-  async function secretQuestionFor(email: string): Promise<string> {
-    const key = emailKey(email);
-    const account = await findRecoveryAccountByEmailKey(db, key);
-    return account ? account.secret_question : decoyQuestion(key);
-  }
-
-  async function decoyQuestion(key: string): Promise<string> {
-    decoyKey ??= storedSecret(db, 'recovery_decoy_key').catch((error: unknown) => {
-      decoyKey = undefined;
-      throw error;
-    });
-    const digest = createHmac('sha256', await decoyKey)
-      .update(key)
-      .digest();
-    return SECRET_QUESTIONS[digest.readUInt32BE(0) % SECRET_QUESTIONS.length]!;
   }
 
   /**
-   * Every try is counted before it is checked, so concurrent guesses cannot
-   * slip past the limit; an unknown address is counted under its own key and
-   * costs one argon2 verification like a known one, so both behave alike.
+   * The account, only when this browser signed in to it before and the server
+   * still vouches for its device id. The store is asked for unknown addresses
+   * too, so both take the same work and get the same refusal.
    */
-  async function resetWithAnswer(claim: SecretAnswerClaim, origin: RequestOrigin): Promise<void> {
-    const key = emailKey(claim.email);
-    const account = await findRecoveryAccountByEmailKey(db, key);
-    const triesKey = `reset-answer:${account?.id ?? key}`;
-    const tries = await countInWindow(db, triesKey, HOUR_MS);
-    if (tries > SECRET_ANSWER_TRIES_PER_HOUR) throw new SecretAnswerTriesUsedUp();
-
-    const answer = normalizeAnswer(claim.answer);
-    const answerHolds = account
-      ? await verifySecret(account.secret_answer_hash, answer)
-      : await verifyAgainstNothing(answer);
-    const detailsHold =
-      account !== undefined &&
-      account.country === claim.country &&
-      postalKey(account.postal_code) === postalKey(claim.postalCode);
-    if (!account || !answerHolds || !detailsHold) {
-      if (account) await recordWrongAnswer(account, tries, origin);
-      throw new RecoveryDetailsWrong();
-    }
-
-    const passwordHash = await hashSecret(claim.newPassword);
-    await db
-      .transaction()
-      .execute((tx) => changePassword(tx, account, passwordHash, origin, 'secret answer'));
-    await clearCount(db, triesKey);
-    await afterPasswordChange(account.id);
+  async function onTrustedBrowser(email: string, origin: RequestOrigin) {
+    const account = await findRecoveryAccountByEmailKey(db, emailKey(email));
+    const device = await devices.trustedFor(account?.id, origin.deviceIds);
+    if (!account || !device) throw new SecretAnswerNotHere();
+    return { account, device };
   }
 
-  async function recordWrongAnswer(account: RecoveryAccount, tries: number, origin: RequestOrigin) {
-    const lockedOut = tries === SECRET_ANSWER_TRIES_PER_HOUR;
-    await db.transaction().execute(async (tx) => {
-      await recordActivity(tx, {
+  /**
+   * The question to ask, only on a browser that signed in to the account
+   * before. Anywhere else the answer is never asked, known address or not,
+   * so a stranger learns nothing from it (not even a decoy).
+   */
+  async function askedQuestion(email: string, origin: RequestOrigin): Promise<string> {
+    const { account } = await onTrustedBrowser(email, origin);
+    if (recoveryLocked(account)) throw new RecoveryPaused();
+    if (account.secret_question === '') throw new NoSecretAnswer();
+    return account.secret_question;
+  }
+
+  /**
+   * Behind the one secret guard, counted before the answer is checked: a
+   * browser trusted by the account has its own allowance, so nobody else's
+   * wrong answers lock the owner out.
+   */
+  async function resetWithAnswer(claim: SecretAnswerClaim, origin: RequestOrigin): Promise<void> {
+    const { account, device } = await onTrustedBrowser(claim.email, origin);
+    if (recoveryLocked(account)) throw new RecoveryPaused();
+    const tried = await deps.secretAnswerGuard.check({
+      target: { accountId: account.id },
+      trustedDevice: device,
+      address: origin.ip,
+      userAgent: origin.userAgent,
+      botCheck: claim.altcha,
+    });
+    const answer = normalizeAnswer(claim.answer);
+    const hasAnswer = account.secret_answer_hash !== '';
+    const answerHolds = hasAnswer
+      ? await verifySecret(account.secret_answer_hash, answer)
+      : await verifyAgainstNothing(answer);
+    if (!answerHolds) {
+      await recordActivity(db, {
         accountId: account.id,
         kind: 'password-reset',
         success: false,
@@ -201,20 +232,15 @@ export function createRecoveryService(deps: {
         userAgent: origin.userAgent,
         detail: 'secret answer',
       });
-      if (lockedOut) {
-        await recordActivity(tx, {
-          accountId: account.id,
-          kind: 'lockout',
-          success: false,
-          ip: origin.ip,
-          userAgent: origin.userAgent,
-          detail: 'secret answer',
-        });
-        // Mailed once, by the try that used up the allowance; later tries are refused silently.
-        await enqueueMail(tx, secretAnswerLockoutMail(account.email, resetUrl));
-      }
-    });
-    if (lockedOut) deps.mailQueued();
+      await tried.failed();
+      throw hasAnswer ? new RecoveryDetailsWrong() : new NoSecretAnswer();
+    }
+    await tried.succeeded();
+    const passwordHash = await hashSecret(claim.newPassword);
+    await db
+      .transaction()
+      .execute((tx) => changePassword(tx, account, passwordHash, origin, 'secret answer'));
+    await afterPasswordChange(account.id);
   }
 
   async function changePassword(
@@ -237,8 +263,23 @@ export function createRecoveryService(deps: {
       userAgent: origin.userAgent,
       detail: way,
     });
+    const addresses: AddressesAtReset = {
+      email: account.email,
+      emailKey: account.email_key,
+      alternateEmail: account.alternate_email,
+      alternateEmailVerifiedAt: account.alternate_email_verified_at,
+    };
+    const disown = await issueEmailToken(tx, {
+      purpose: 'password-reset-disowned',
+      emailKey: account.email_key,
+      accountId: account.id,
+      payload: addresses,
+      ttlMs: DISOWN_LINK_TTL_MS,
+    });
     const how = way === 'link' ? 'with a reset link sent by e-mail' : 'with your secret answer';
-    await enqueueMail(tx, passwordChangedMail(account.email, resetUrl, how));
+    for (const to of verifiedAddresses(account)) {
+      await enqueueMail(tx, passwordChangedMail(to, `${issuer}/password/not-me/${disown}`, how));
+    }
   }
 
   /** Whoever knew the old password is out: every session, grant and refresh token ends. */
@@ -247,7 +288,64 @@ export function createRecoveryService(deps: {
     await endSessions(provider, db, accountId);
   }
 
-  return { requestResetLink, checkResetLink, resetWithLink, secretQuestionFor, resetWithAnswer };
+  async function checkDisownLink(token: unknown): Promise<void> {
+    await peekEmailToken(db, 'password-reset-disowned', token);
+  }
+
+  /**
+   * "This was not me": the owner, reading a verified mailbox, takes the account
+   * back. The addresses return to what they were at the reset, the password
+   * becomes the owner's new one, the secret answer goes, every session ends,
+   * and for a day no reset works, so whoever did it cannot simply do it again.
+   */
+  async function disownReset(token: unknown, newPassword: string, origin: RequestOrigin): Promise<void> {
+    const link = await peekEmailToken(db, 'password-reset-disowned', token);
+    const account = link.account_id ? await findRecoveryAccountById(db, link.account_id) : undefined;
+    if (!account) throw new LinkInvalid();
+    const atReset = JSON.parse(link.payload) as AddressesAtReset;
+    const problem = passwordProblem(newPassword, atReset.email);
+    if (problem) throw new InvalidInput({ password: problem });
+    const passwordHash = await hashSecret(newPassword);
+    await db.transaction().execute(async (tx) => {
+      await consumeEmailToken(tx, 'password-reset-disowned', token);
+      // The old address stays with the account unless someone else has signed up with it since.
+      const emailBack =
+        atReset.emailKey === account.email_key || !(await emailKeyExists(tx, atReset.emailKey));
+      await restoreAddresses(
+        tx,
+        account.id,
+        emailBack ? atReset : { ...atReset, email: account.email, emailKey: account.email_key },
+      );
+      await lockRecovery(tx, account.id, Date.now() + RECOVERY_LOCK_MS);
+      // Whoever reset the password may know the answer: it goes until the owner chooses a new one.
+      await dropSecretAnswer(tx, account.id);
+      await setPassword(tx, account.id, passwordHash);
+      await dropPendingTokens(tx, account.id, ['email-change', 'alternate-email', 'password-reset']);
+      await recordActivity(tx, {
+        accountId: account.id,
+        kind: 'password-reset',
+        success: true,
+        ip: origin.ip,
+        userAgent: origin.userAgent,
+        detail: 'not me: addresses restored, recovery paused for 24 hours',
+      });
+      const restored = (await findRecoveryAccountById(tx, account.id))!;
+      for (const to of new Set([...verifiedAddresses(restored), account.email])) {
+        await enqueueMail(tx, recoveryLockedMail(to, resetUrl));
+      }
+    });
+    await afterPasswordChange(account.id);
+  }
+
+  return {
+    requestResetLink,
+    checkResetLink,
+    resetWithLink,
+    askedQuestion,
+    resetWithAnswer,
+    checkDisownLink,
+    disownReset,
+  };
 }
 
 export type RecoveryService = ReturnType<typeof createRecoveryService>;

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { httpUrl, loadConfig, port, positiveInt, postgresUrl, trustedProxies } from './load.ts';
+import { booleanFlag, httpUrl, loadConfig, port, positiveInt, postgresUrl, trustedProxies } from './load.ts';
 import { mailConfigFrom, mailSchema } from './mail.ts';
 
 const schema = z
@@ -18,6 +18,7 @@ const schema = z
     IDP_SESSION_IDLE_MINUTES: positiveInt.max(24 * 60).default(60),
     IDP_SIGNING_KEY_ROTATION_DAYS: positiveInt.default(90),
     IDP_TRUST_PROXY: trustedProxies.default(false),
+    IDP_SECRET_ANSWER_RESET: booleanFlag.default(true),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .extend(mailSchema.shape);
@@ -44,6 +45,8 @@ export function loadIdpConfig(env: NodeJS.ProcessEnv = process.env) {
     sessionIdleSeconds: raw.IDP_SESSION_IDLE_MINUTES * 60,
     signingKeyRotationSeconds: raw.IDP_SIGNING_KEY_ROTATION_DAYS * 86_400,
     trustProxy: raw.IDP_TRUST_PROXY,
+    /** Knowledge-based recovery, which ASVS V6.4.2 forbids: an operator may turn it off. */
+    secretAnswerReset: raw.IDP_SECRET_ANSWER_RESET,
     logLevel: raw.LOG_LEVEL,
     mail: mailConfigFrom(raw),
   };

@@ -1,7 +1,8 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { registerPerson } from '../helpers/accounts.ts';
+import { newPerson, registerPerson, signUpForm } from '../helpers/accounts.ts';
 import { openBrowser } from '../helpers/browser.ts';
+import { HttpSession } from '../helpers/http-session.ts';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
 import { firstLink } from '../helpers/mailbox.ts';
 import { expectHeading } from '../helpers/pages.ts';
@@ -77,6 +78,93 @@ describe('password reset in a real browser', () => {
     await signInOnPage(page, person.email, person.password);
     await page.getByRole('alert').waitFor();
     expect(await page.getByRole('alert').textContent()).toContain('incorrect');
+    await signInOnPage(page, person.email, newPassword);
+    await page.waitForURL(`${site.origin}/callback**`);
+    expect(await page.locator('#who').textContent()).toBe(person.email);
+  });
+
+  test('"This was not me" in the notice of a reset takes the Passport back', async () => {
+    const person = await registerPerson(idp);
+    await new HttpSession().request(`${idp.issuer}/password/reset/email`, { form: { email: person.email } });
+    const link = firstLink(
+      await idp.mailbox.waitFor(person.email, { subject: /Reset your Passport password/ }),
+      `${idp.issuer}/password/reset/link/`,
+    );
+    const intruderPassword = 'Intruder-Password-99';
+    const reset = await fetch(link, {
+      method: 'POST',
+      body: new URLSearchParams({ password: intruderPassword, password2: intruderPassword }),
+    });
+    expect(reset.status).toBe(200);
+
+    const notice = await idp.mailbox.waitFor(person.email, { subject: /password was changed/ });
+    expect(notice.Text).toContain('This was not me');
+    // A browser of its own: the earlier test left this one signed in.
+    await browser.context.clearCookies();
+    const page = await browser.page();
+    await page.goto(firstLink(notice, `${idp.issuer}/password/not-me/`));
+    await expectHeading(page, 'Take your Passport back');
+    const ownPassword = 'Taken-Back-Password-8';
+    await page.getByLabel('New password').fill(ownPassword);
+    await page.getByLabel('Retype password').fill(ownPassword);
+    await page.getByRole('button', { name: 'Take my Passport back' }).click();
+    await expectHeading(page, 'Your Passport is back in your hands');
+
+    await page.goto(site.loginUrl);
+    await expectHeading(page, 'Sign in');
+    await signInOnPage(page, person.email, intruderPassword);
+    await page.getByRole('alert').waitFor();
+    await signInOnPage(page, person.email, ownPassword);
+    await page.waitForURL(`${site.origin}/callback**`);
+    expect(await page.locator('#who').textContent()).toBe(person.email);
+  });
+
+  test('an activation link opened in another browser asks for the password chosen at sign-up', async () => {
+    const person = newPerson();
+    await new HttpSession().request(`${idp.issuer}/signup`, { form: await signUpForm(idp, person) });
+    const mail = await idp.mailbox.waitFor(person.email, { subject: /Activate/ });
+    await browser.context.clearCookies();
+    const page = await browser.page();
+    await page.goto(firstLink(mail, `${idp.issuer}/activate/`));
+    await expectHeading(page, 'Activate your Passport');
+    await page.getByLabel('Password').fill('Not-the-sign-up-password-1');
+    await page.getByRole('button', { name: 'Activate my Passport' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toContain(
+      'not the password this sign-up was made with',
+    );
+    await page.getByLabel('Password').fill(person.password);
+    await page.getByRole('button', { name: 'Activate my Passport' }).click();
+    await expectHeading(page, 'Your Passport is ready');
+  });
+
+  test('on a browser used before, the secret answer resets the password; the page asks nothing sites know', async () => {
+    const person = await registerPerson(idp);
+    await browser.context.clearCookies();
+    const page = await browser.page();
+    await page.goto(site.loginUrl);
+    await signInOnPage(page, person.email, person.password);
+    await page.waitForURL(`${site.origin}/callback**`);
+
+    await page.goto(`${idp.issuer}/password/reset`);
+    await expectHeading(page, 'Forgot your password?');
+    await page.getByRole('link', { name: 'Answer my secret question' }).click();
+    await expectHeading(page, 'Reset your password with your secret answer');
+    await page.getByLabel('E-mail address').fill(person.email);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expectHeading(page, 'Answer your secret question');
+    expect(await page.getByText('Your secret question: Name of first pet').count()).toBe(1);
+    expect(await page.getByLabel('Country or region').count()).toBe(0);
+    expect(await page.getByLabel('Postal code').count()).toBe(0);
+    const newPassword = 'Answered-Password-4';
+    await page.getByLabel('Secret answer').fill(person.answer);
+    await page.getByLabel('New password').fill(newPassword);
+    await page.getByLabel('Retype password').fill(newPassword);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await expectHeading(page, 'Your password has been changed');
+
+    await page.goto(site.loginUrl);
+    await expectHeading(page, 'Sign in');
     await signInOnPage(page, person.email, newPassword);
     await page.waitForURL(`${site.origin}/callback**`);
     expect(await page.locator('#who').textContent()).toBe(person.email);

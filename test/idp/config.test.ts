@@ -18,6 +18,8 @@ describe('configuration', () => {
     expect(config.rememberedSessionSeconds).toBe(30 * 86_400);
     expect(config.sessionSeconds).toBe(12 * 3600);
     expect(config.sessionIdleSeconds).toBe(60 * 60);
+    expect(config.secretAnswerReset).toBe(true);
+    expect(loadIdpConfig({ IDP_SECRET_ANSWER_RESET: 'false' }).secretAnswerReset).toBe(false);
   });
 
   test.each([
@@ -30,6 +32,7 @@ describe('configuration', () => {
     ['IDP_SESSION_HOURS', '0'],
     ['IDP_SESSION_HOURS', 'twelve'],
     ['IDP_SESSION_IDLE_MINUTES', '-5'],
+    ['IDP_SECRET_ANSWER_RESET', 'maybe'],
   ])('a bad %s names the variable', (variable, value) => {
     expect(() => loadIdpConfig({ [variable]: value })).toThrow(
       new RegExp(`^Invalid configuration: ${variable}: `),
