@@ -10,6 +10,7 @@ import { connectDatabase } from '../../shared/db/connect.ts';
 import { migrateToLatest } from '../../shared/db/migrate.ts';
 import { startDevMailbox } from '../../shared/mail/dev-mailbox.ts';
 import { registerPerson } from '../helpers/accounts.ts';
+import { startForwarder } from '../helpers/balancer.ts';
 import { HttpSession } from '../helpers/http-session.ts';
 import type { TestIdp } from '../helpers/idp.ts';
 import { createMailbox } from '../helpers/mailbox.ts';
@@ -64,8 +65,13 @@ describe('signing keys shared by IdP copies on PostgreSQL', () => {
       ),
     );
     cleanups.unshift(...running.map((idp) => idp.close));
+    // The copies are reached as the balancer would reach them: under the issuer's host.
+    const forwarders = await Promise.all(
+      ports.slice(1).map((port) => startForwarder(`http://localhost:${port}`, `localhost:${issuerPort}`)),
+    );
+    cleanups.unshift(...forwarders.map((forwarder) => forwarder.close));
     const mailbox = createMailbox(`http://localhost:${mailServer.httpPort}`);
-    return { running, urls: ports.map((port) => `http://localhost:${port}`), mailbox };
+    return { running, urls: [env.IDP_ISSUER, ...forwarders.map((forwarder) => forwarder.url)], mailbox };
   }
 
   test('processes that create keys at the same moment on an empty database all read one key set', async () => {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type RunningIdp, startIdp } from '../../idp/server.ts';
 import { startDevMailbox } from '../../shared/mail/dev-mailbox.ts';
 import { registerPerson } from '../helpers/accounts.ts';
+import { startForwarder } from '../helpers/balancer.ts';
 import { HttpSession } from '../helpers/http-session.ts';
 import type { TestIdp } from '../helpers/idp.ts';
 import { createMailbox } from '../helpers/mailbox.ts';
@@ -55,8 +56,10 @@ describe('codes and refresh tokens are spent once, across two copies on PostgreS
     ];
     first = await startIdp({ env, clients, logger: false, botCheckDifficulty: 1000 });
     const second = await startIdp({ env: { ...env, IDP_PORT: String(secondPort) }, clients, logger: false });
-    secondUrl = `http://localhost:${secondPort}`;
-    cleanups.unshift(second.close, first.close);
+    // The test reaches copy two as the balancer would: under the issuer's host.
+    const toSecond = await startForwarder(`http://localhost:${secondPort}`, `localhost:${issuerPort}`);
+    secondUrl = toSecond.url;
+    cleanups.unshift(toSecond.close, second.close, first.close);
     const mailbox = createMailbox(`http://localhost:${mailServer.httpPort}`);
     const person = await registerPerson({ issuer: first.url, mailbox } as TestIdp);
 
