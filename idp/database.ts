@@ -91,6 +91,8 @@ export interface TrustedDeviceTable {
   account_id: string;
   created_at: number;
   last_used_at: number;
+  /** When the security key was last typed right in this browser: only then is it trusted for the key. */
+  key_proved_at: number | null;
 }
 
 export interface IdpTables extends SharedTables, CounterTables, SecretTables {

@@ -4,6 +4,7 @@ import { parseForm } from '../../shared/http/form.ts';
 import { currentSession, strongestFactorRecently } from '../account-services/session.ts';
 import { ACCOUNT_CLIENT_ID } from '../account-services/sign-in.ts';
 import { type Interaction, requireInteraction } from '../interactions/current.ts';
+import { deviceIdsOf } from '../interactions/remembered-accounts.ts';
 import { ACR_STRONG } from '../oidc/acr.ts';
 import { SECURITY_KEY_PROMPT } from '../oidc/policy.ts';
 import type { PageDeps } from '../page-deps.ts';
@@ -73,7 +74,11 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
     const step = await stepUp(request, reply);
     try {
       const { key, altcha } = parseForm(keyForm, request.body);
-      await keys.verifyKey(step.accountId, key, { from: step.attempt, botCheck: altcha });
+      await keys.verifyKey(step.accountId, key, {
+        from: step.attempt,
+        botCheck: altcha,
+        deviceIds: deviceIdsOf(request),
+      });
     } catch (error) {
       return showKeyPage(reply, step, refusal(reply, error, request.body));
     }
@@ -208,7 +213,7 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
     if (!status) return reply.redirect(`${step.base}/set-up`, 303);
     try {
       const { answers, altcha } = parseForm(answersForm, request.body);
-      const attempt = { from: step.attempt, botCheck: altcha };
+      const attempt = { from: step.attempt, botCheck: altcha, deviceIds: deviceIdsOf(request) };
       await keys.proveAnswers(step.owner, step.accountId, answers, attempt, step.expiresAt);
     } catch (error) {
       const refused = refusal(reply, error, request.body);

@@ -8,6 +8,7 @@ import { type ActivityEntry, recordActivity } from '../activity/repository.ts';
 import type { IdpDatabase } from '../database.ts';
 import { endSessions } from '../oidc/end-sessions.ts';
 import { createSecretGuard, type GuardedAttempt } from '../throttling/guard.ts';
+import { createTrustedDevices } from '../throttling/trusted-devices.ts';
 import type { SetUpChoice } from './forms.ts';
 import { securityKeyResetMail, securityKeySetMail } from './mails.ts';
 import {
@@ -23,8 +24,11 @@ import {
 /** Who and where a try came from, for the activity the owner sees. */
 export type Attempt = Pick<ActivityEntry, 'clientId' | 'ip' | 'userAgent'>;
 
-/** A try at a guarded secret: where it came from, and what the form posted for the bot check. */
-export type GuardedTry = { from: Attempt; botCheck?: string };
+/**
+ * A try at a guarded secret: where it came from, what the form posted for the
+ * bot check, and the device ids the browser carries (its trusted lane, if any).
+ */
+export type GuardedTry = { from: Attempt; botCheck?: string; deviceIds?: readonly string[] };
 
 /**
  * What a half-done change belongs to: one sign-in interaction, or one signed-in
@@ -72,6 +76,18 @@ export function createSecurityKeyService(deps: {
   const { db, provider } = deps;
   const keyGuard = createSecretGuard({ ...deps, secret: 'security-key' });
   const answersGuard = createSecretGuard({ ...deps, secret: 'security-key-answers' });
+  const devices = createTrustedDevices(db);
+
+  /** The guard's view of a try: the trusted lane only for a browser where the key was typed before. */
+  async function guarded(accountId: string, attempt: GuardedTry): Promise<GuardedAttempt> {
+    return {
+      target: { accountId },
+      trustedDevice: await devices.trustedForKey(accountId, attempt.deviceIds ?? []),
+      address: attempt.from.ip ?? '',
+      userAgent: attempt.from.userAgent ?? undefined,
+      botCheck: attempt.botCheck,
+    };
+  }
 
   async function account(accountId: string): Promise<SecurityKeyAccount> {
     const found = await findSecurityKeyAccount(db, accountId);
@@ -194,7 +210,7 @@ export function createSecurityKeyService(deps: {
   async function verifyKey(accountId: string, key: string, attempt: GuardedTry): Promise<void> {
     const found = await account(accountId);
     if (!found.key) throw new StepMissing();
-    const tried = await keyGuard.check(guarded(accountId, attempt));
+    const tried = await keyGuard.check(await guarded(accountId, attempt));
     if (!(await verifySecret(found.key.keyHash, key))) {
       await recordActivity(db, { accountId, kind: 'security-key', success: false, ...attempt.from });
       const { botCheckNext } = await tried.failed();
@@ -206,6 +222,7 @@ export function createSecurityKeyService(deps: {
       );
     }
     await tried.succeeded();
+    await devices.keyProved(accountId, attempt.deviceIds ?? []);
     await recordActivity(db, { accountId, kind: 'security-key', success: true, ...attempt.from });
   }
 
@@ -219,7 +236,7 @@ export function createSecurityKeyService(deps: {
   ): Promise<void> {
     const found = await account(accountId);
     if (!found.key) throw new StepMissing();
-    const tried = await answersGuard.check(guarded(accountId, attempt));
+    const tried = await answersGuard.check(await guarded(accountId, attempt));
     if (!(await answersMatch(found.key.answerHashes, answers))) {
       await recordActivity(db, {
         accountId,
@@ -309,14 +326,4 @@ function answerErrors(message: string): Record<string, string> {
 
 function stepId(step: 'set-up' | 'reset', owner: StepOwner): string {
   return `${step}:${owner}`;
-}
-
-/** A second factor: no browser is trusted, since a fresh password sign-in would make any browser so. */
-function guarded(accountId: string, attempt: GuardedTry): GuardedAttempt {
-  return {
-    target: { accountId },
-    address: attempt.from.ip ?? '',
-    userAgent: attempt.from.userAgent ?? undefined,
-    botCheck: attempt.botCheck,
-  };
 }

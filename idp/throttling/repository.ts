@@ -43,7 +43,12 @@ export function findTrustedDevices(db: Executor, idHashes: readonly string[], us
   return db
     .selectFrom('trusted_devices')
     .innerJoin('accounts', 'accounts.id', 'trusted_devices.account_id')
-    .select(['trusted_devices.id_hash', 'trusted_devices.account_id', 'accounts.email'])
+    .select([
+      'trusted_devices.id_hash',
+      'trusted_devices.account_id',
+      'trusted_devices.key_proved_at',
+      'accounts.email',
+    ])
     .where('trusted_devices.id_hash', 'in', idHashes)
     .where('trusted_devices.last_used_at', '>', usedSince)
     .execute();
@@ -52,8 +57,18 @@ export function findTrustedDevices(db: Executor, idHashes: readonly string[], us
 export async function insertTrustedDevice(db: Executor, idHash: string, accountId: string, now: number) {
   await db
     .insertInto('trusted_devices')
-    .values({ id_hash: idHash, account_id: accountId, created_at: now, last_used_at: now })
+    .values({
+      id_hash: idHash,
+      account_id: accountId,
+      created_at: now,
+      last_used_at: now,
+      key_proved_at: null,
+    })
     .execute();
+}
+
+export async function markKeyProved(db: Executor, idHash: string, now: number) {
+  await db.updateTable('trusted_devices').set({ key_proved_at: now }).where('id_hash', '=', idHash).execute();
 }
 
 export async function touchTrustedDevice(db: Executor, idHash: string, now: number) {

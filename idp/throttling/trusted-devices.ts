@@ -5,6 +5,7 @@ import {
   deleteTrustedDevicesOf,
   findTrustedDevices,
   insertTrustedDevice,
+  markKeyProved,
   touchTrustedDevice,
 } from './repository.ts';
 
@@ -21,7 +22,14 @@ export const MAX_DEVICE_ACCOUNTS = 5;
 export type TrustedDevice = string & { readonly trustedDeviceOf: 'server' };
 
 /** An account this browser signed in to, and the device id the server issued it for that. */
-export type RememberedAccount = { id: string; email: string; deviceId: string; device: TrustedDevice };
+export type RememberedAccount = {
+  id: string;
+  email: string;
+  deviceId: string;
+  device: TrustedDevice;
+  /** The security key was typed right here: the browser is trusted for the key too. */
+  keyProved: boolean;
+};
 
 type Store = Parameters<typeof deleteTrustedDevicesOf>[0];
 
@@ -44,6 +52,7 @@ export function createTrustedDevices(db: IdpDatabase, now: () => number = Date.n
         email: row.email,
         deviceId: byHash.get(row.id_hash)!,
         device: row.id_hash as TrustedDevice,
+        keyProved: row.key_proved_at !== null,
       }))
       .sort((a, b) => ids.indexOf(a.deviceId) - ids.indexOf(b.deviceId))
       .filter((account, index, all) => all.findIndex((other) => other.id === account.id) === index);
@@ -57,6 +66,24 @@ export function createTrustedDevices(db: IdpDatabase, now: () => number = Date.n
   async function trustedFor(accountId: string | undefined, deviceIds: readonly string[]) {
     const remembered = await rememberedBy(deviceIds);
     return remembered.find((account) => account.id === accountId)?.device;
+  }
+
+  /**
+   * The trusted lane for the security key and its answers: only a browser
+   * where the key itself was typed right before. A password sign-in alone makes
+   * a browser trusted for the password, so anyone who has the password would
+   * otherwise get the owner's allowance for the key, and lock the owner out.
+   */
+  async function trustedForKey(accountId: string, deviceIds: readonly string[]) {
+    const remembered = await rememberedBy(deviceIds);
+    return remembered.find((account) => account.id === accountId && account.keyProved)?.device;
+  }
+
+  /** After the right security key: this browser's id for the account is trusted for the key from now on. */
+  async function keyProved(accountId: string, deviceIds: readonly string[]): Promise<void> {
+    const remembered = await rememberedBy(deviceIds);
+    const device = remembered.find((account) => account.id === accountId)?.device;
+    if (device) await markKeyProved(db, device, now());
   }
 
   /**
@@ -97,7 +124,7 @@ export function createTrustedDevices(db: IdpDatabase, now: () => number = Date.n
     return remembered.filter((account) => account.id !== accountId).map((account) => account.deviceId);
   }
 
-  return { rememberedBy, trustedFor, trust, forget };
+  return { rememberedBy, trustedFor, trustedForKey, keyProved, trust, forget };
 }
 
 export type TrustedDevices = ReturnType<typeof createTrustedDevices>;
