@@ -28,6 +28,6 @@ export function retryDelayMs(schedule: RetrySchedule, attempts: number, ageMs: n
   const cap =
     ageMs < schedule.boundedForMs
       ? schedule.boundedDelayMs
-      : Math.min(schedule.maxDelayMs, Math.max(schedule.boundedDelayMs, ageMs / 10));
+      : Math.min(schedule.maxDelayMs, Math.max(schedule.boundedDelayMs, Math.floor(ageMs / 10)));
   return Math.min(doubled, cap);
 }
