@@ -10,6 +10,8 @@ const CLAIM_MS = 60_000;
 // Well inside the claim: a send still running when its claim lapses could be
 // picked up by another worker and delivered twice.
 const SEND_DEADLINE_MS = CLAIM_MS / 2;
+/** The longest a mailed link lives (an association link, 72 hours): later mail only carries dead links. */
+export const MAIL_GIVE_UP_AFTER_MS = 72 * 60 * 60 * 1000;
 
 export type MailWorkerLog = Record<'info' | 'warn' | 'error', (details: object, message?: string) => void>;
 
@@ -21,6 +23,8 @@ export type MailWorkerOptions<Schema extends SharedTables> = {
   pollMs?: number;
   /** Tests shorten it; the default retries at most a minute apart for the first ten minutes. */
   retrySchedule?: RetrySchedule;
+  /** A mail still failing this long after it was queued gets no more tries. */
+  giveUpAfterMs?: number;
 };
 
 export type MailWorker = {
@@ -46,6 +50,7 @@ export function startMailWorker<Schema extends SharedTables>(options: MailWorker
   const { transport, from, log } = options;
   const db = sharedTablesOf(options.db);
   const retrySchedule = options.retrySchedule ?? DEFAULT_RETRY_SCHEDULE;
+  const giveUpAfterMs = options.giveUpAfterMs ?? MAIL_GIVE_UP_AFTER_MS;
   // The outbox id as Message-ID lets a receiver recognise the rare resend after a
   // crash between the SMTP reply and the database update.
   const messageIdDomain = /@([^\s>]+)/.exec(from)?.[1] ?? 'localhost';
@@ -56,6 +61,7 @@ export function startMailWorker<Schema extends SharedTables>(options: MailWorker
       .selectFrom('outbox')
       .select(['id', 'recipient', 'subject', 'text_body', 'html_body', 'attempts', 'created_at'])
       .where('sent_at', 'is', null)
+      .where('gave_up_at', 'is', null)
       .where('next_attempt_at', '<=', now)
       .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', now)]))
       .orderBy('next_attempt_at')
@@ -77,6 +83,7 @@ export function startMailWorker<Schema extends SharedTables>(options: MailWorker
       .set({ claimed_until: now + CLAIM_MS })
       .where('id', '=', id)
       .where('sent_at', 'is', null)
+      .where('gave_up_at', 'is', null)
       .where('next_attempt_at', '<=', now)
       .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', now)]))
       .executeTakeFirst();
@@ -114,8 +121,26 @@ export function startMailWorker<Schema extends SharedTables>(options: MailWorker
   async function recordFailure(mail: DueMail, error: unknown): Promise<void> {
     const attempts = mail.attempts + 1;
     const now = Date.now();
-    const nextAttemptAt = now + retryDelayMs(retrySchedule, attempts, now - mail.created_at);
     const reason = error instanceof Error ? error.message : String(error);
+    if (now - mail.created_at >= giveUpAfterMs) {
+      // The body's links have expired: nothing worth keeping or sending is left in it.
+      await db
+        .updateTable('outbox')
+        .set((eb) => ({
+          attempts: eb('attempts', '+', 1),
+          last_error: reason,
+          gave_up_at: now,
+          claimed_until: null,
+          text_body: '',
+          html_body: null,
+        }))
+        .where('id', '=', mail.id)
+        .where('sent_at', 'is', null)
+        .execute();
+      log.error({ mailId: mail.id, attempts, reason }, 'mail given up: not sent while its links lived');
+      return;
+    }
+    const nextAttemptAt = now + retryDelayMs(retrySchedule, attempts, now - mail.created_at);
     await db
       .updateTable('outbox')
       .set((eb) => ({
@@ -125,6 +150,7 @@ export function startMailWorker<Schema extends SharedTables>(options: MailWorker
         claimed_until: null,
       }))
       .where('id', '=', mail.id)
+      .where('sent_at', 'is', null)
       .execute();
     log.warn(
       { mailId: mail.id, attempts, nextAttemptAt: new Date(nextAttemptAt).toISOString(), reason },

@@ -37,7 +37,7 @@ describe.each(STORES)('mail outbox on %s', (store) => {
 
   function startWorker(
     smtpPort: number,
-    polling: { pollMs: number; retrySchedule?: RetrySchedule } = { pollMs: NEVER },
+    polling: { pollMs: number; retrySchedule?: RetrySchedule; giveUpAfterMs?: number } = { pollMs: NEVER },
   ): MailWorker {
     const worker = startMailWorker({
       db,
@@ -228,6 +228,30 @@ describe.each(STORES)('mail outbox on %s', (store) => {
     } finally {
       await restored.close();
     }
+  });
+
+  test('a mail still undelivered when its links have expired is given up, logged with its id and cause, and tried no more', async () => {
+    await enqueueMail(
+      db,
+      { to: 'late@example.test', subject: 'Reset', text: 'Open /link/l4te-t0ken' },
+      Date.now() - 4 * 24 * 60 * 60 * 1000,
+    );
+    const down = startWorker(await freePort(), { pollMs: NEVER, giveUpAfterMs: 3 * 24 * 60 * 60 * 1000 });
+
+    expect(await down.deliverDue()).toBe(0);
+
+    const row = await db.selectFrom('outbox').selectAll().executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ attempts: 1, sent_at: null, claimed_until: null });
+    expect(row.gave_up_at).toBeTypeOf('number');
+    expect(row.last_error).toMatch(/ECONNREFUSED/);
+    const givenUp = logEntries.filter((entry) => entry.level === 'error');
+    expect(givenUp).toHaveLength(1);
+    expect(givenUp[0]!.details).toMatchObject({ mailId: row.id, attempts: 1 });
+    expect(JSON.stringify(logEntries)).not.toMatch(/l4te-t0ken|late@example/);
+
+    await db.updateTable('outbox').set({ next_attempt_at: 0 }).execute();
+    expect(await startWorker(devMailbox.smtpPort).deliverDue()).toBe(0);
+    expect(await mailbox.list()).toEqual([]);
   });
 
   test("a delivered mail's body (with its live link) does not stay in the outbox; an undelivered one keeps it for the retry", async () => {

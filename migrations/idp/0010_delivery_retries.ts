@@ -4,7 +4,10 @@ import type { Kysely } from 'kysely';
 // and lost if the site was down then. Each one is now a row that a worker
 // delivers with retries. The token itself is signed at each try, so nothing
 // that would end a session is kept at rest.
+// Mail that could not go out while its links lived is given up (and swept later)
+// rather than retried for ever.
 export async function up(db: Kysely<unknown>): Promise<void> {
+  await db.schema.alterTable('outbox').addColumn('gave_up_at', 'bigint').execute();
   await db.schema
     .createTable('backchannel_logouts')
     .addColumn('id', 'text', (c) => c.primaryKey())
@@ -28,4 +31,5 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable('backchannel_logouts').execute();
+  await db.schema.alterTable('outbox').dropColumn('gave_up_at').execute();
 }
