@@ -1,8 +1,12 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { backchannelLogoutTries } from '../../idp/backchannel/metrics.ts';
 import { startLogoutWorker } from '../../idp/backchannel/worker.ts';
+import { ACR_PASSWORD } from '../../idp/oidc/acr.ts';
 import { endSessions } from '../../idp/oidc/end-sessions.ts';
 import type { RetrySchedule } from '../../shared/queue/retry-schedule.ts';
 import { registerPerson, type TestPerson } from '../helpers/accounts.ts';
@@ -10,6 +14,7 @@ import { HttpSession, inputValue } from '../helpers/http-session.ts';
 import { STORES, startTestIdp, type TestIdp } from '../helpers/idp.ts';
 import { startLogoutReceiver } from '../helpers/logout-receiver.ts';
 import { discover, oidc, REDIRECT_URI, signIn } from '../helpers/oidc-client.ts';
+import { reserveExtranet, startTestExtranet } from '../helpers/relying-party.ts';
 
 const SECRET = 'a-long-client-secret-for-the-extranet-site';
 const SIGNED_OUT = 'http://127.0.0.1:9/signed-out';
@@ -242,5 +247,65 @@ describe('a back-channel logout that never gets through', () => {
     const row = await idp.db.selectFrom('backchannel_logouts').selectAll().executeTakeFirstOrThrow();
     expect(row.attempts).toBe(3);
     expect(receiver.tokens).toHaveLength(seen);
+  });
+});
+
+describe('the extranet, down while someone signs out of Passport', () => {
+  let idp: TestIdp;
+  let extranet: Awaited<ReturnType<typeof startTestExtranet>>;
+  let dataDir: string;
+  let reserved: Awaited<ReturnType<typeof reserveExtranet>>;
+  const startExtranet = () =>
+    startTestExtranet({
+      url: reserved.url,
+      issuer: idp.issuer,
+      // Its sessions outlive the restart, as a real deployment's do.
+      env: { RP_REQUIRED_ACR: ACR_PASSWORD, DATA_DIR: dataDir },
+    });
+
+  beforeAll(async () => {
+    reserved = await reserveExtranet();
+    dataDir = await mkdtemp(path.join(tmpdir(), 'passport-rp-kept-'));
+    idp = await startTestIdp({ store: 'postgres', clients: [reserved.client], retrySchedule: QUICK });
+    extranet = await startExtranet();
+  });
+
+  afterAll(async () => {
+    await extranet?.close();
+    await idp?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  test('ends its session once it is back', async () => {
+    const person = await registerPerson(idp);
+    const browser = new HttpSession();
+    const { url } = await browser.follow(`${extranet.url}/auth/sign-in`);
+    await browser.follow(
+      `${url.origin}${url.pathname}/login`,
+      { form: { email: person.email, password: person.password } },
+      (location) => location.href === `${extranet.url}/`,
+    );
+    expect(await extranet.db.selectFrom('sessions').select('subject').execute()).toHaveLength(1);
+
+    await extranet.close();
+    const confirm = await browser.request(`${idp.issuer}/session/end`);
+    const html = await confirm.text();
+    const action = /<form[^>]*action="([^"]+)"/.exec(html)![1]!;
+    const done = await browser.request(new URL(action.replace(/&amp;/g, '&'), idp.issuer), {
+      form: { xsrf: inputValue(html, 'xsrf')!, logout: 'yes' },
+    });
+    expect(done.status).toBeLessThan(400);
+    await vi.waitFor(async () => {
+      const row = await idp.db.selectFrom('backchannel_logouts').selectAll().executeTakeFirstOrThrow();
+      expect(row).toMatchObject({ client_id: 'customersource', delivered_at: null });
+      expect(row.attempts).toBeGreaterThanOrEqual(3);
+    }, POLL);
+
+    extranet = await startExtranet();
+    await vi.waitFor(async () => {
+      expect(await extranet.db.selectFrom('sessions').select('subject').execute()).toEqual([]);
+    }, POLL);
+    const page = await browser.request(`${extranet.url}/`);
+    expect(await page.text()).toContain('Sign in with your Passport');
   });
 });
