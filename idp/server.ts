@@ -64,7 +64,13 @@ export async function startIdp(options: StartIdpOptions = {}) {
 
   let logoutWorker: LogoutWorker | undefined;
   const queueLogoutNow = async (logout: Parameters<typeof queueLogout>[1]) => {
-    await queueLogout(db, logout);
+    try {
+      await queueLogout(db, logout);
+    } catch (error) {
+      // The sign-out itself goes on without it: say which site will keep its session.
+      app.log.error({ err: error, clientId: logout.clientId }, 'back-channel logout not queued');
+      throw error;
+    }
     logoutWorker?.wake();
   };
   const renderer = createRenderer({ issuer: config.issuer });
