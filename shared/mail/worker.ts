@@ -11,7 +11,7 @@ const CLAIM_MS = 60_000;
 // picked up by another worker and delivered twice.
 const SEND_DEADLINE_MS = CLAIM_MS / 2;
 /** The longest a mailed link lives (an association link, 72 hours): later mail only carries dead links. */
-export const MAIL_GIVE_UP_AFTER_MS = 72 * 60 * 60 * 1000;
+const MAIL_GIVE_UP_AFTER_MS = 72 * 60 * 60 * 1000;
 
 export type MailWorkerLog = Record<'info' | 'warn' | 'error', (details: object, message?: string) => void>;
 
