@@ -71,7 +71,11 @@ export async function startIdp(options: StartIdpOptions = {}) {
       app.log.error({ err: error, clientId: logout.clientId }, 'back-channel logout not queued');
       throw error;
     }
-    logoutWorker?.wake();
+    // The first try before the sign-out answers, as oidc-provider did: someone going
+    // straight back to the site finds it signed out. Retries go on in the background.
+    await logoutWorker
+      ?.deliverDue()
+      .catch((error: unknown) => app.log.error({ err: error }, 'back-channel logout delivery failed'));
   };
   const renderer = createRenderer({ issuer: config.issuer });
   const botCheck = createBotCheck({ db, hmacKey: botCheckKey, maxNumber: options.botCheckDifficulty });
