@@ -95,6 +95,21 @@ export interface TrustedDeviceTable {
   key_proved_at: number | null;
 }
 
+/** A back-channel logout owed to a site: who and which session, never the signed token. */
+export interface BackchannelLogoutTable {
+  id: string;
+  client_id: string;
+  account_id: string;
+  sid: string | null;
+  created_at: number;
+  attempts: number;
+  next_attempt_at: number;
+  claimed_until: number | null;
+  delivered_at: number | null;
+  gave_up_at: number | null;
+  last_error: string | null;
+}
+
 export interface IdpTables extends SharedTables, CounterTables, SecretTables {
   oidc_models: OidcModelTable;
   signing_keys: SigningKeyTable;
@@ -103,6 +118,7 @@ export interface IdpTables extends SharedTables, CounterTables, SecretTables {
   consents: ConsentTable;
   activity: ActivityTable;
   trusted_devices: TrustedDeviceTable;
+  backchannel_logouts: BackchannelLogoutTable;
 }
 
 export type IdpDatabase = Kysely<IdpTables>;

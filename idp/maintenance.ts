@@ -1,5 +1,7 @@
 import { sweepCounters } from '../shared/db/window-counters.ts';
+import { sweepOutbox } from '../shared/mail/outbox.ts';
 import { sweepActivity } from './activity/repository.ts';
+import { sweepLogouts } from './backchannel/repository.ts';
 import type { IdpDatabase } from './database.ts';
 import { sweepExpiredModels } from './oidc/adapter.ts';
 import { sweepTrustedDevices } from './throttling/repository.ts';
@@ -13,14 +15,17 @@ const ACTIVITY_KEPT_MS = 90 * DAY_MS;
 /**
  * Expired rows are already unusable; the sweep only reclaims space. Spent and
  * expired mail tokens are kept a week so a late click still says "already
- * used" or "expired" instead of "not valid".
+ * used" or "expired" instead of "not valid"; sent and given-up mail and
+ * back-channel logouts a week for the operator to look into.
  */
 export async function sweepExpired(db: IdpDatabase, sweepBotCheck: () => Promise<void>, now = Date.now()) {
   await sweepExpiredModels(db, now);
   await db
     .deleteFrom('email_tokens')
-    .where('expires_at', '<=', now - WEEK_MS)
+    .where((eb) => eb.or([eb('expires_at', '<=', now - WEEK_MS), eb('consumed_at', '<=', now - WEEK_MS)]))
     .execute();
+  await sweepOutbox(db, WEEK_MS, now);
+  await sweepLogouts(db, WEEK_MS, now);
   await sweepCounters(db, DAY_MS, now);
   await sweepActivity(db, now - ACTIVITY_KEPT_MS);
   await sweepTrustedDevices(db, now - DEVICE_TRUST_MS);

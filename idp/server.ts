@@ -5,10 +5,13 @@ import { connectDatabase, databaseTarget } from '../shared/db/connect.ts';
 import { migrateToLatest } from '../shared/db/migrate.ts';
 import { storedSecret } from '../shared/db/stored-secret.ts';
 import { startMailDelivery } from '../shared/mail/delivery.ts';
+import type { RetrySchedule } from '../shared/queue/retry-schedule.ts';
 import { createBotCheck } from '../shared/security/botcheck.ts';
 import { ACCOUNT_CLIENT_ID, accountClientMetadata } from './account-services/sign-in.ts';
 import { createAccountService } from './accounts/service.ts';
 import { buildIdpApp } from './app.ts';
+import { queueLogout } from './backchannel/repository.ts';
+import { type LogoutWorker, startLogoutWorker } from './backchannel/worker.ts';
 import type { IdpTables } from './database.ts';
 import { scheduleSweeps, sweepExpired } from './maintenance.ts';
 import { loadStaticClients } from './oidc/clients.ts';
@@ -34,6 +37,8 @@ export type StartIdpOptions = {
   botCheckDifficulty?: number;
   /** Clients besides those of IDP_CLIENTS_FILE (`npm start` registers the extranet this way). */
   clients?: ClientMetadata[];
+  /** Tests shorten the wait between tries of mail and back-channel logouts. */
+  retrySchedule?: RetrySchedule;
 };
 
 /** Starts a complete IdP: store, migrations, keys, provider, pages, mail worker and sweeps. */
@@ -57,10 +62,33 @@ export async function startIdp(options: StartIdpOptions = {}) {
     storedSecret(db, 'botcheck_hmac_key'),
   ]);
 
+  let logoutWorker: LogoutWorker | undefined;
+  const queueLogoutNow = async (logout: Parameters<typeof queueLogout>[1]) => {
+    try {
+      await queueLogout(db, logout);
+    } catch (error) {
+      // The sign-out itself goes on without it: say which site will keep its session.
+      app.log.error({ err: error, clientId: logout.clientId }, 'back-channel logout not queued');
+      throw error;
+    }
+    // The first try before the sign-out answers, as oidc-provider did: someone going
+    // straight back to the site finds it signed out. Retries go on in the background.
+    await logoutWorker
+      ?.deliverDue()
+      .catch((error: unknown) => app.log.error({ err: error }, 'back-channel logout delivery failed'));
+  };
   const renderer = createRenderer({ issuer: config.issuer });
   const botCheck = createBotCheck({ db, hmacKey: botCheckKey, maxNumber: options.botCheckDifficulty });
   const providerWith = (keys: typeof signingKeys) =>
-    createProvider({ config, db, renderer, signingKeys: keys, cookieKeys: [cookieKeys], clients });
+    createProvider({
+      config,
+      db,
+      renderer,
+      signingKeys: keys,
+      cookieKeys: [cookieKeys],
+      clients,
+      queueLogout: queueLogoutNow,
+    });
   const keyRing = replaceableProvider(providerWith(signingKeys));
   const provider = keyRing.provider;
   let publishedKids = signingKeys.map((key) => key.kid).join(' ');
@@ -86,7 +114,14 @@ export async function startIdp(options: StartIdpOptions = {}) {
     mailQueued: () => mailWorker?.wake(),
     logger: options.logger,
   });
-  mailWorker = startMailDelivery(db, config.mail, app.log);
+  mailWorker = startMailDelivery(db, config.mail, app.log, options.retrySchedule);
+  logoutWorker = startLogoutWorker({
+    db,
+    provider,
+    log: app.log,
+    maxAttempts: config.backchannelLogoutAttempts,
+    retrySchedule: options.retrySchedule,
+  });
   const stopSweeps = scheduleSweeps(
     () => sweepExpired(db, botCheck.sweep),
     10 * 60 * 1000,
@@ -109,6 +144,7 @@ export async function startIdp(options: StartIdpOptions = {}) {
       stopKeyChecks();
       await app.close();
       await mailWorker?.stop();
+      await logoutWorker?.stop();
       await db.destroy();
     },
   };

@@ -4,15 +4,14 @@ import { loadRelyingPartyConfig, type RelyingPartyConfig } from '../shared/confi
 import { connectDatabase, databaseTarget } from '../shared/db/connect.ts';
 import { migrateToLatest } from '../shared/db/migrate.ts';
 import { storedSecret } from '../shared/db/stored-secret.ts';
-import { sweepCounters } from '../shared/db/window-counters.ts';
 import { startMailDelivery } from '../shared/mail/delivery.ts';
 import { buildRelyingPartyApp } from './app.ts';
 import { createIdpClient } from './auth/idp-client.ts';
 import { createLogoutTokenVerifier } from './auth/logout-token.ts';
-import { sweepSessions } from './auth/sessions.ts';
 import type { RelyingPartyTables } from './database.ts';
 import { type AssociationWorker, startAssociationWorker } from './linking/association-worker.ts';
 import { createLinking } from './linking/service.ts';
+import { sweepExpired } from './maintenance.ts';
 import { seedDemoData } from './organizations/seed.ts';
 
 export const RP_MIGRATIONS = path.join(import.meta.dirname, '..', 'migrations', 'relying-party');
@@ -64,10 +63,7 @@ export async function startRelyingParty(options: StartRelyingPartyOptions = {}) 
     log: app.log,
   });
   const sweep = setInterval(
-    () =>
-      Promise.all([sweepSessions(db), sweepCounters(db, 24 * 60 * 60 * 1000)]).catch((error: unknown) =>
-        app.log.error({ err: error }, 'sweep failed'),
-      ),
+    () => sweepExpired(db).catch((error: unknown) => app.log.error({ err: error }, 'sweep failed')),
     10 * 60 * 1000,
   );
   sweep.unref();

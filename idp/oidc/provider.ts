@@ -1,6 +1,8 @@
 import type { JWK } from 'jose';
 import Provider, { type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { IdpConfig } from '../../shared/config/idp.ts';
+import { queueBackchannelLogouts } from '../backchannel/queue-hook.ts';
+import type { OwedLogout } from '../backchannel/repository.ts';
 import type { IdpDatabase } from '../database.ts';
 import type { Renderer } from '../views/renderer.ts';
 import { findAccountClaims } from './account-claims.ts';
@@ -19,6 +21,8 @@ export type ProviderDeps = {
   signingKeys: JWK[];
   cookieKeys: string[];
   clients: Configuration['clients'];
+  /** Where every back-channel logout goes instead of being posted once, at sign-out. */
+  queueLogout: (logout: OwedLogout) => Promise<void>;
 };
 
 export function createProvider({
@@ -28,6 +32,7 @@ export function createProvider({
   signingKeys,
   cookieKeys,
   clients,
+  queueLogout,
 }: ProviderDeps): Provider {
   const secure = config.issuer.startsWith('https://');
   const lifetime = sessionLifetime(config);
@@ -140,5 +145,6 @@ export function createProvider({
   // Koa's own proxy rules are all-or-nothing; fastify applies IDP_TRUST_PROXY and the
   // host check, and mountProvider hands on what it decided as X-Forwarded-* headers.
   provider.proxy = true;
+  queueBackchannelLogouts(provider, queueLogout);
   return provider;
 }

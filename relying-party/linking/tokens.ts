@@ -36,3 +36,11 @@ export async function issueAssociationToken(
     .execute();
   return raw;
 }
+
+/** Links (association and invite) that expired or were spent before `before`. */
+export async function sweepAssociationTokens(db: Executor, before: number): Promise<void> {
+  await db
+    .deleteFrom('association_tokens')
+    .where((eb) => eb.or([eb('expires_at', '<=', before), eb('consumed_at', '<=', before)]))
+    .execute();
+}

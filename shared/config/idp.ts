@@ -19,6 +19,7 @@ const schema = z
     IDP_SIGNING_KEY_ROTATION_DAYS: positiveInt.default(90),
     IDP_TRUST_PROXY: trustedProxies.default(false),
     IDP_SECRET_ANSWER_RESET: booleanFlag.default(true),
+    IDP_BACKCHANNEL_LOGOUT_ATTEMPTS: positiveInt.max(1000).default(80),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .extend(mailSchema.shape);
@@ -47,6 +48,8 @@ export function loadIdpConfig(env: NodeJS.ProcessEnv = process.env) {
     trustProxy: raw.IDP_TRUST_PROXY,
     /** Knowledge-based recovery, which ASVS V6.4.2 forbids: an operator may turn it off. */
     secretAnswerReset: raw.IDP_SECRET_ANSWER_RESET,
+    /** Tries at one back-channel logout before giving up; the default spans about 12 hours. */
+    backchannelLogoutAttempts: raw.IDP_BACKCHANNEL_LOGOUT_ATTEMPTS,
     logLevel: raw.LOG_LEVEL,
     mail: mailConfigFrom(raw),
   };

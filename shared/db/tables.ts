@@ -12,6 +12,8 @@ export interface OutboxTable {
   next_attempt_at: number;
   claimed_until: number | null;
   sent_at: number | null;
+  /** Set when no try is left: the mail's links had expired before it could go out. */
+  gave_up_at: number | null;
   last_error: string | null;
 }
 

@@ -24,8 +24,8 @@ export function sharedTablesOf<Schema extends SharedTables>(
 export async function enqueueMail<Schema extends SharedTables>(
   tx: StoreWithOutbox<Schema>,
   mail: OutgoingMail,
+  now = Date.now(),
 ): Promise<void> {
-  const now = Date.now();
   await sharedTablesOf(tx)
     .insertInto('outbox')
     .values({
@@ -39,7 +39,25 @@ export async function enqueueMail<Schema extends SharedTables>(
       next_attempt_at: now,
       claimed_until: null,
       sent_at: null,
+      gave_up_at: null,
       last_error: null,
     })
+    .execute();
+}
+
+/**
+ * Mail sent or given up over `keptMs` ago. The row (when, to whom, what
+ * subject) helps answer "did my mail go out?" for a while; after that it is
+ * only personal data.
+ */
+export async function sweepOutbox<Schema extends SharedTables>(
+  db: StoreWithOutbox<Schema>,
+  keptMs: number,
+  now = Date.now(),
+): Promise<void> {
+  const before = now - keptMs;
+  await sharedTablesOf(db)
+    .deleteFrom('outbox')
+    .where((eb) => eb.or([eb('sent_at', '<=', before), eb('gave_up_at', '<=', before)]))
     .execute();
 }

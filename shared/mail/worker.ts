@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Transporter } from 'nodemailer';
 import type { SharedTables } from '../db/tables.ts';
+import { startPolling } from '../queue/polling.ts';
+import { DEFAULT_RETRY_SCHEDULE, type RetrySchedule, retryDelayMs } from '../queue/retry-schedule.ts';
 import { sharedTablesOf } from './outbox.ts';
 
 const BATCH_SIZE = 20;
@@ -8,7 +10,8 @@ const CLAIM_MS = 60_000;
 // Well inside the claim: a send still running when its claim lapses could be
 // picked up by another worker and delivered twice.
 const SEND_DEADLINE_MS = CLAIM_MS / 2;
-const MAX_BACKOFF_MS = 15 * 60_000;
+/** The longest a mailed link lives (an association link, 72 hours): later mail only carries dead links. */
+const MAIL_GIVE_UP_AFTER_MS = 72 * 60 * 60 * 1000;
 
 export type MailWorkerLog = Record<'info' | 'warn' | 'error', (details: object, message?: string) => void>;
 
@@ -18,6 +21,10 @@ export type MailWorkerOptions<Schema extends SharedTables> = {
   from: string;
   log: MailWorkerLog;
   pollMs?: number;
+  /** Tests shorten it; the default retries at most a minute apart for the first ten minutes. */
+  retrySchedule?: RetrySchedule;
+  /** A mail still failing this long after it was queued gets no more tries. */
+  giveUpAfterMs?: number;
 };
 
 export type MailWorker = {
@@ -31,7 +38,7 @@ export type MailWorker = {
 
 type DueMail = Pick<
   SharedTables['outbox'],
-  'id' | 'recipient' | 'subject' | 'text_body' | 'html_body' | 'attempts'
+  'id' | 'recipient' | 'subject' | 'text_body' | 'html_body' | 'attempts' | 'created_at'
 >;
 
 /**
@@ -42,40 +49,19 @@ type DueMail = Pick<
 export function startMailWorker<Schema extends SharedTables>(options: MailWorkerOptions<Schema>): MailWorker {
   const { transport, from, log } = options;
   const db = sharedTablesOf(options.db);
-  const pollMs = options.pollMs ?? 1000;
+  const retrySchedule = options.retrySchedule ?? DEFAULT_RETRY_SCHEDULE;
+  const giveUpAfterMs = options.giveUpAfterMs ?? MAIL_GIVE_UP_AFTER_MS;
   // The outbox id as Message-ID lets a receiver recognise the rare resend after a
   // crash between the SMTP reply and the database update.
   const messageIdDomain = /@([^\s>]+)/.exec(from)?.[1] ?? 'localhost';
-
-  let running: Promise<number> | undefined;
-  let queued: Promise<number> | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-
-  function deliverDue(): Promise<number> {
-    if (!running) {
-      running = deliverOnce().finally(() => {
-        running = undefined;
-      });
-      return running;
-    }
-    // Mail committed after the running pass looked at the outbox needs one more
-    // pass; every caller arriving meanwhile shares that single pass.
-    queued ??= running
-      .catch(() => 0)
-      .then(() => {
-        queued = undefined;
-        return stopped ? 0 : deliverDue();
-      });
-    return queued;
-  }
 
   async function deliverOnce(): Promise<number> {
     const now = Date.now();
     const due = await db
       .selectFrom('outbox')
-      .select(['id', 'recipient', 'subject', 'text_body', 'html_body', 'attempts'])
+      .select(['id', 'recipient', 'subject', 'text_body', 'html_body', 'attempts', 'created_at'])
       .where('sent_at', 'is', null)
+      .where('gave_up_at', 'is', null)
       .where('next_attempt_at', '<=', now)
       .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', now)]))
       .orderBy('next_attempt_at')
@@ -97,6 +83,7 @@ export function startMailWorker<Schema extends SharedTables>(options: MailWorker
       .set({ claimed_until: now + CLAIM_MS })
       .where('id', '=', id)
       .where('sent_at', 'is', null)
+      .where('gave_up_at', 'is', null)
       .where('next_attempt_at', '<=', now)
       .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', now)]))
       .executeTakeFirst();
@@ -124,6 +111,7 @@ export function startMailWorker<Schema extends SharedTables>(options: MailWorker
       .updateTable('outbox')
       .set({ sent_at: Date.now(), claimed_until: null, text_body: '', html_body: null })
       .where('id', '=', mail.id)
+      .where('sent_at', 'is', null)
       .execute();
     // Bodies carry single-use tokens and recipients are personal data: logs get the id only.
     log.info({ mailId: mail.id }, 'mail sent');
@@ -132,8 +120,27 @@ export function startMailWorker<Schema extends SharedTables>(options: MailWorker
 
   async function recordFailure(mail: DueMail, error: unknown): Promise<void> {
     const attempts = mail.attempts + 1;
-    const nextAttemptAt = Date.now() + Math.min(2 ** attempts * 1000, MAX_BACKOFF_MS);
+    const now = Date.now();
     const reason = error instanceof Error ? error.message : String(error);
+    if (now - mail.created_at >= giveUpAfterMs) {
+      // The body's links have expired: nothing worth keeping or sending is left in it.
+      await db
+        .updateTable('outbox')
+        .set((eb) => ({
+          attempts: eb('attempts', '+', 1),
+          last_error: reason,
+          gave_up_at: now,
+          claimed_until: null,
+          text_body: '',
+          html_body: null,
+        }))
+        .where('id', '=', mail.id)
+        .where('sent_at', 'is', null)
+        .execute();
+      log.error({ mailId: mail.id, attempts, reason }, 'mail given up: not sent while its links lived');
+      return;
+    }
+    const nextAttemptAt = now + retryDelayMs(retrySchedule, attempts, now - mail.created_at);
     await db
       .updateTable('outbox')
       .set((eb) => ({
@@ -143,6 +150,7 @@ export function startMailWorker<Schema extends SharedTables>(options: MailWorker
         claimed_until: null,
       }))
       .where('id', '=', mail.id)
+      .where('sent_at', 'is', null)
       .execute();
     log.warn(
       { mailId: mail.id, attempts, nextAttemptAt: new Date(nextAttemptAt).toISOString(), reason },
@@ -150,31 +158,9 @@ export function startMailWorker<Schema extends SharedTables>(options: MailWorker
     );
   }
 
-  async function poll(): Promise<void> {
-    try {
-      await deliverDue();
-    } catch (error) {
-      log.error({ err: error }, 'mail delivery failed');
-    }
-    if (stopped) return;
-    timer = setTimeout(poll, pollMs);
-    // Pending mail must not keep a process alive that is otherwise done.
-    timer.unref();
-  }
-
-  timer = setTimeout(poll, pollMs);
-  timer.unref();
-
-  return {
-    deliverDue,
-    wake() {
-      if (stopped) return;
-      deliverDue().catch((error: unknown) => log.error({ err: error }, 'mail delivery failed'));
-    },
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await (queued ?? running)?.catch(() => undefined);
-    },
-  };
+  const polling = startPolling(deliverOnce, {
+    pollMs: options.pollMs ?? 1000,
+    onError: (error) => log.error({ err: error }, 'mail delivery failed'),
+  });
+  return { deliverDue: polling.runDue, wake: polling.wake, stop: polling.stop };
 }

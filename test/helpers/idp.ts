@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startIdp } from '../../idp/server.ts';
 import { startDevMailbox } from '../../shared/mail/dev-mailbox.ts';
+import type { RetrySchedule } from '../../shared/queue/retry-schedule.ts';
 import { createMailbox } from './mailbox.ts';
 import { freePort } from './ports.ts';
 import { createPostgresDatabase } from './postgres.ts';
@@ -17,6 +18,8 @@ export type TestIdpOptions = {
   env?: Record<string, string>;
   /** Logger options (a level and a stream to capture); no log when unset. */
   logger?: object;
+  /** A short wait between tries of mail and back-channel logouts, so outages can be short. */
+  retrySchedule?: RetrySchedule;
 };
 
 /**
@@ -41,7 +44,12 @@ export async function startTestIdp(options: TestIdpOptions = {}) {
     env.IDP_CLIENTS_FILE = path.join(dataDir, 'clients.json');
     await writeFile(env.IDP_CLIENTS_FILE, JSON.stringify(options.clients));
   }
-  const idp = await startIdp({ env, logger: options.logger ?? false, botCheckDifficulty: 1000 });
+  const idp = await startIdp({
+    env,
+    logger: options.logger ?? false,
+    botCheckDifficulty: 1000,
+    retrySchedule: options.retrySchedule,
+  });
   return {
     ...idp,
     issuer: idp.url,

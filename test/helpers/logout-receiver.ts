@@ -21,7 +21,14 @@ export async function startLogoutReceiver() {
       response.writeHead(200).end();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const listen = (port: number) => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const close = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      // Kept-alive connections would otherwise keep answering while the site is "down".
+      server.closeAllConnections();
+    });
+  await listen(0);
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/backchannel-logout`,
@@ -33,6 +40,10 @@ export async function startLogoutReceiver() {
       if (tokens.length > seen) return Promise.resolve(tokens[seen]!);
       return new Promise((resolve) => waiting.push(resolve));
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    /** The site goes down: its port refuses connections until `restart()`. */
+    stop: close,
+    /** The site comes back on the same address. */
+    restart: () => listen(port),
+    close,
   };
 }

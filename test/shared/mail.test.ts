@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Kysely } from 'kysely';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
 import { up as clearIdpMailBodies } from '../../migrations/idp/0007_clear_sent_mail_bodies.ts';
 import { up as clearExtranetMailBodies } from '../../migrations/relying-party/0003_clear_sent_mail_bodies.ts';
 import type { SharedTables } from '../../shared/db/tables.ts';
@@ -8,6 +8,7 @@ import { type DevMailbox, startDevMailbox } from '../../shared/mail/dev-mailbox.
 import { enqueueMail } from '../../shared/mail/outbox.ts';
 import { createMailTransport } from '../../shared/mail/transport.ts';
 import { type MailWorker, startMailWorker } from '../../shared/mail/worker.ts';
+import type { RetrySchedule } from '../../shared/queue/retry-schedule.ts';
 import { createTestDatabase, STORES, type TestDatabase } from '../helpers/databases.ts';
 import { createMailbox, firstLink, type Mailbox } from '../helpers/mailbox.ts';
 import { freePort } from '../helpers/ports.ts';
@@ -34,13 +35,16 @@ describe.each(STORES)('mail outbox on %s', (store) => {
   let workers: MailWorker[] = [];
   let logEntries: LogEntry[] = [];
 
-  function startWorker(smtpPort: number): MailWorker {
+  function startWorker(
+    smtpPort: number,
+    polling: { pollMs: number; retrySchedule?: RetrySchedule; giveUpAfterMs?: number } = { pollMs: NEVER },
+  ): MailWorker {
     const worker = startMailWorker({
       db,
       transport: createMailTransport(`smtp://127.0.0.1:${smtpPort}`),
       from: FROM,
       log: recordingLog(logEntries),
-      pollMs: NEVER,
+      ...polling,
     });
     workers.push(worker);
     return worker;
@@ -185,6 +189,69 @@ describe.each(STORES)('mail outbox on %s', (store) => {
     } finally {
       await restored.close();
     }
+  });
+
+  test('SMTP stopped, then restarted: every mail queued meanwhile arrives, exactly once, with two workers polling', async () => {
+    // The default schedule's timing is proved in retry-schedule.test.ts; here a minute is 100 ms.
+    const quick = { baseDelayMs: 10, boundedDelayMs: 100, boundedForMs: 1000, maxDelayMs: 200 };
+    const port = await freePort();
+    await (await startDevMailbox({ smtpPort: port, httpPort: 0 })).close();
+    const recipients = Array.from({ length: 6 }, (_, index) => `outage${index}@example.test`);
+    startWorker(port, { pollMs: 20, retrySchedule: quick });
+    startWorker(port, { pollMs: 20, retrySchedule: quick });
+    for (const to of recipients)
+      await enqueueMail(db, { to, subject: 'During the outage', text: `For ${to}` });
+
+    // Well past the bounded window: the workers keep trying and keep every mail.
+    await vi.waitFor(
+      async () => {
+        for (const row of await db.selectFrom('outbox').select(['attempts', 'sent_at']).execute()) {
+          expect(row.sent_at).toBeNull();
+          expect(row.attempts).toBeGreaterThanOrEqual(8);
+        }
+      },
+      { timeout: 20_000, interval: 50 },
+    );
+    const restored = await startDevMailbox({ smtpPort: port, httpPort: 0 });
+    try {
+      const restoredMailbox = createMailbox(`http://localhost:${restored.httpPort}`);
+      await vi.waitFor(
+        async () => {
+          const waiting = await db.selectFrom('outbox').select('id').where('sent_at', 'is', null).execute();
+          expect(waiting).toEqual([]);
+        },
+        { timeout: 20_000, interval: 50 },
+      );
+      await Promise.all(workers.map((worker) => worker.stop()));
+      const received = await restoredMailbox.list();
+      expect(received.map((mail) => mail.To[0]?.Address).sort()).toEqual(recipients.sort());
+    } finally {
+      await restored.close();
+    }
+  });
+
+  test('a mail still undelivered when its links have expired is given up, logged with its id and cause, and tried no more', async () => {
+    await enqueueMail(
+      db,
+      { to: 'late@example.test', subject: 'Reset', text: 'Open /link/l4te-t0ken' },
+      Date.now() - 4 * 24 * 60 * 60 * 1000,
+    );
+    const down = startWorker(await freePort(), { pollMs: NEVER, giveUpAfterMs: 3 * 24 * 60 * 60 * 1000 });
+
+    expect(await down.deliverDue()).toBe(0);
+
+    const row = await db.selectFrom('outbox').selectAll().executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ attempts: 1, sent_at: null, claimed_until: null });
+    expect(row.gave_up_at).toBeTypeOf('number');
+    expect(row.last_error).toMatch(/ECONNREFUSED/);
+    const givenUp = logEntries.filter((entry) => entry.level === 'error');
+    expect(givenUp).toHaveLength(1);
+    expect(givenUp[0]!.details).toMatchObject({ mailId: row.id, attempts: 1 });
+    expect(JSON.stringify(logEntries)).not.toMatch(/l4te-t0ken|late@example/);
+
+    await db.updateTable('outbox').set({ next_attempt_at: 0 }).execute();
+    expect(await startWorker(devMailbox.smtpPort).deliverDue()).toBe(0);
+    expect(await mailbox.list()).toEqual([]);
   });
 
   test("a delivered mail's body (with its live link) does not stay in the outbox; an undelivered one keeps it for the retry", async () => {
