@@ -1,10 +1,11 @@
 import { InvalidCredentials } from '../../shared/http/errors.ts';
+import { signInFailures, signIns } from '../../shared/observability/metrics.ts';
 import { emailKey } from '../accounts/normalize.ts';
 import { findCredentialsByEmailKey } from '../accounts/repository.ts';
 import type { AccountService } from '../accounts/service.ts';
 import { recordActivity } from '../activity/repository.ts';
 import type { IdpDatabase } from '../database.ts';
-import type { GuardedAttempt, SecretGuard } from './guard.ts';
+import { BotCheckRequired, type GuardedAttempt, RetryLater, type SecretGuard } from './guard.ts';
 import { createTrustedDevices } from './trusted-devices.ts';
 
 export type PasswordAttempt = {
@@ -52,7 +53,11 @@ export function createPasswordSignIn(deps: {
       userAgent: attempt.userAgent,
       botCheck: attempt.botCheck,
     };
-    const tried = await guard.check(guarded);
+    const tried = await guard.check(guarded).catch((error: unknown) => {
+      if (error instanceof RetryLater) signInFailures.inc({ reason: 'throttled' });
+      if (error instanceof BotCheckRequired) signInFailures.inc({ reason: 'bot_check_required' });
+      throw error;
+    });
     const activity = {
       kind: 'sign-in' as const,
       clientId: attempt.clientId,
@@ -68,9 +73,12 @@ export function createPasswordSignIn(deps: {
       if (!(error instanceof InvalidCredentials)) throw error;
       if (account) await recordActivity(db, { ...activity, accountId: account.id, success: false });
       const { botCheckNext } = await tried.failed();
+      // Known and unknown addresses alike: the metric must not tell them apart either.
+      signInFailures.inc({ reason: 'invalid_credentials' });
       throw new PasswordRejected(botCheckNext);
     }
     await tried.succeeded();
+    signIns.inc();
     await recordActivity(db, { ...activity, accountId, success: true });
     return accountId;
   }
