@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { registerPerson, type TestPerson } from '../helpers/accounts.ts';
@@ -27,6 +28,18 @@ async function openSignIn(idp: TestIdp) {
   return { browser, login: `${url.href}/login` };
 }
 
+/** The service's log lines, as an operator's collector would receive them. */
+function captureLog() {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { logger: { level: 'info', stream }, entries: () => lines.map((line) => JSON.parse(line)) };
+}
+
 async function until(condition: () => Promise<boolean>): Promise<void> {
   while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 100));
 }
@@ -36,6 +49,7 @@ describe('a database that hangs', () => {
   let proxy: Awaited<ReturnType<typeof startStallingProxy>>;
   let postgres: Awaited<ReturnType<typeof createPostgresDatabase>>;
   let person: TestPerson;
+  const log = captureLog();
 
   beforeAll(async () => {
     postgres = await createPostgresDatabase();
@@ -45,7 +59,8 @@ describe('a database that hangs', () => {
     throughProxy.host = `127.0.0.1:${proxy.port}`;
     idp = await startTestIdp({
       clients: [site],
-      env: { IDP_DATABASE_URL: throughProxy.toString(), ...FAST_TIMEOUTS },
+      env: { IDP_DATABASE_URL: throughProxy.toString(), IDP_METRICS_PORT: '0', ...FAST_TIMEOUTS },
+      logger: log.logger,
     });
     person = await registerPerson(idp);
   });
@@ -58,6 +73,7 @@ describe('a database that hangs', () => {
 
   test('fails a request with a 503 page and turns /readyz not ready, then recovers', async () => {
     const { browser, login } = await openSignIn(idp);
+    const anotherSignIn = (await authorizationRequest(await discover(idp.issuer, 'site', SITE_SECRET))).url;
     proxy.stall();
 
     const refused = await browser.request(login, {
@@ -74,6 +90,16 @@ describe('a database that hangs', () => {
     expect(await ready.json()).toMatchObject({ status: 'not ready', checks: { database: 'failed' } });
     // The process itself is fine: an orchestrator must not restart it for the database's sake.
     expect((await fetch(`${idp.url}/healthz`)).status).toBe(200);
+
+    // Inside oidc-provider's own endpoints too: a page saying to come back, and a cause in the log.
+    const authorize = await new HttpSession().request(anotherSignIn);
+    expect(authorize.status).toBe(503);
+    expect(await authorize.text()).toContain('Temporarily unavailable');
+    const failure = log.entries().find((entry) => entry.msg === 'oidc-provider failed to answer');
+    expect(failure).toMatchObject({ level: 50, route: 'authorization', method: 'GET' });
+    expect(failure.err.message).toMatch(/timeout|terminated/i);
+    const metrics = await (await fetch(idp.metrics!.url)).text();
+    expect(metrics).toMatch(/^idp_oidc_errors_total\{event="server_error",error="server_error"\} [1-9]/m);
 
     proxy.resume();
     await until(async () => (await fetch(`${idp.url}/readyz`)).status === 200);
