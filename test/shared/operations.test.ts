@@ -2,6 +2,7 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadIdpConfig } from '../../shared/config/idp.ts';
 import { loadRelyingPartyConfig } from '../../shared/config/relying-party.ts';
+import { startDevMailbox } from '../../shared/mail/dev-mailbox.ts';
 import { registerPerson, type TestPerson } from '../helpers/accounts.ts';
 import { addOrganization, addProfile, startIdpAndExtranet } from '../helpers/extranet-flow.ts';
 import { HttpSession } from '../helpers/http-session.ts';
@@ -225,6 +226,19 @@ describe('operations: probes and metrics', () => {
       expect(extranetMetrics).not.toContain(secret);
     }
   });
+});
+
+test('the dev mailbox answers /healthz, and /readyz while it takes mail', async () => {
+  const devMailbox = await startDevMailbox({ smtpPort: 0, httpPort: 0 });
+  try {
+    const base = `http://localhost:${devMailbox.httpPort}`;
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { smtp: 'ok' } });
+  } finally {
+    await devMailbox.close();
+  }
 });
 
 describe('operations settings', () => {
