@@ -20,6 +20,15 @@ export type PasswordAttempt = {
   clientId?: string;
 };
 
+/** Counts a sign-in step the guard held back, and lets the refusal go on to the form. */
+export function countGuardRefusal(step: 'password' | 'security_key') {
+  return (error: unknown): never => {
+    if (error instanceof RetryLater) signInFailures.inc({ step, reason: 'throttled' });
+    if (error instanceof BotCheckRequired) signInFailures.inc({ step, reason: 'bot_check_required' });
+    throw error;
+  };
+}
+
 /** The usual wrong-password answer, knowing whether the next try must carry the bot check. */
 export class PasswordRejected extends InvalidCredentials {
   readonly botCheckNext: boolean;
@@ -53,11 +62,7 @@ export function createPasswordSignIn(deps: {
       userAgent: attempt.userAgent,
       botCheck: attempt.botCheck,
     };
-    const tried = await guard.check(guarded).catch((error: unknown) => {
-      if (error instanceof RetryLater) signInFailures.inc({ reason: 'throttled' });
-      if (error instanceof BotCheckRequired) signInFailures.inc({ reason: 'bot_check_required' });
-      throw error;
-    });
+    const tried = await guard.check(guarded).catch(countGuardRefusal('password'));
     const activity = {
       kind: 'sign-in' as const,
       clientId: attempt.clientId,
@@ -74,11 +79,11 @@ export function createPasswordSignIn(deps: {
       if (account) await recordActivity(db, { ...activity, accountId: account.id, success: false });
       const { botCheckNext } = await tried.failed();
       // Known and unknown addresses alike: the metric must not tell them apart either.
-      signInFailures.inc({ reason: 'invalid_credentials' });
+      signInFailures.inc({ step: 'password', reason: 'invalid_credentials' });
       throw new PasswordRejected(botCheckNext);
     }
     await tried.succeeded();
-    signIns.inc();
+    signIns.inc({ step: 'password' });
     await recordActivity(db, { ...activity, accountId, success: true });
     return accountId;
   }

@@ -44,13 +44,14 @@ export const httpRequestDuration = histogram({
 
 export const signIns = counter({
   name: 'idp_sign_ins_total',
-  help: 'Password sign-ins that succeeded.',
+  help: 'Sign-in steps passed, by step: password, security_key.',
+  labelNames: ['step'],
 });
 
 export const signInFailures = counter({
   name: 'idp_sign_in_failures_total',
-  help: 'Password sign-ins refused, by reason: invalid_credentials, throttled, bot_check_required.',
-  labelNames: ['reason'],
+  help: 'Sign-in steps refused, by step and reason: invalid_credentials, throttled, bot_check_required.',
+  labelNames: ['step', 'reason'],
 });
 
 export const throttleHits = counter({

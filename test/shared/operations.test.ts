@@ -1,5 +1,7 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ACR_STRONG } from '../../idp/oidc/acr.ts';
+import { SECURITY_KEY_QUESTIONS } from '../../idp/security-key/forms.ts';
 import { loadIdpConfig } from '../../shared/config/idp.ts';
 import { loadRelyingPartyConfig } from '../../shared/config/relying-party.ts';
 import { startDevMailbox } from '../../shared/mail/dev-mailbox.ts';
@@ -36,6 +38,9 @@ function sample(page: string, name: string, labels: Record<string, string> = {})
   return undefined;
 }
 
+const KEY = 'harbour-lantern-42';
+const ANSWERS = ['Rex the Dog', 'Lisbon', 'Mrs Smith'];
+
 const interactionPath = (url: URL) => /^\/interaction\/[^/]+$/.test(url.pathname);
 
 describe('operations: probes and metrics', () => {
@@ -46,7 +51,7 @@ describe('operations: probes and metrics', () => {
     services = await startIdpAndExtranet({
       store: 'postgres',
       idpEnv: { IDP_METRICS_PORT: '0' },
-      env: { RP_METRICS_PORT: '0' },
+      env: { RP_METRICS_PORT: '0', RP_REQUIRED_ACR: ACR_STRONG },
     });
     person = await registerPerson(services.idp);
   });
@@ -121,7 +126,8 @@ describe('operations: probes and metrics', () => {
     }
     expect(answer).toBe(429);
 
-    // The person mistypes the password once, then signs in to the extranet.
+    // The person mistypes the password once, then signs in to the extranet, which asks for
+    // the strong level: they set up a security key, mistype it once, then type it.
     const browser = new HttpSession();
     const start = await browser.follow(`${extranet.url}/auth/sign-in`);
     expect(interactionPath(start.url)).toBe(true);
@@ -129,9 +135,30 @@ describe('operations: probes and metrics', () => {
       form: { email: person.email, password: 'not the password' },
     });
     expect(mistyped.status).toBe(401);
-    const signedIn = await browser.follow(`${start.url.href}/login`, {
+    const setUp = await browser.follow(`${start.url.href}/login`, {
       form: { email: person.email, password: person.password },
     });
+    // The password done, oidc-provider asks for the key in an interaction of its own.
+    expect(setUp.url.pathname).toMatch(/^\/interaction\/[^/]+\/security-key\/set-up$/);
+    const keyStep = setUp.url.href.replace(/\/set-up$/, '');
+    const questions = SECURITY_KEY_QUESTIONS.slice(0, 3);
+    await browser.follow(`${keyStep}/set-up`, {
+      form: {
+        key: KEY,
+        key2: KEY,
+        ...Object.fromEntries(questions.map((question, i) => [`question${i + 1}`, question])),
+        ...Object.fromEntries(ANSWERS.map((answer, i) => [`answer${i + 1}`, answer])),
+      },
+    });
+    const keyPage = await browser.follow(`${keyStep}/confirm`, {
+      form: Object.fromEntries(ANSWERS.map((answer, i) => [`answer${i + 1}`, answer])),
+    });
+    expect(`${keyPage.url.origin}${keyPage.url.pathname}`).toBe(keyStep);
+    const wrongKey = await browser.request(keyStep, {
+      form: { key: 'not-the-key-at-all' },
+    });
+    expect(wrongKey.status).toBe(401);
+    const signedIn = await browser.follow(keyStep, { form: { key: KEY } });
     expect(signedIn.url.pathname).toBe('/associate');
 
     // They ask for the association mail.
@@ -166,14 +193,23 @@ describe('operations: probes and metrics', () => {
     const idpMetrics = await (await fetch(idp.metrics!.url)).text();
     const extranetMetrics = await (await fetch(extranet.metrics!.url)).text();
 
-    expect(sample(idpMetrics, 'idp_sign_ins_total')).toBeGreaterThanOrEqual(1);
+    expect(sample(idpMetrics, 'idp_sign_ins_total', { step: 'password' })).toBe(1);
+    expect(sample(idpMetrics, 'idp_sign_ins_total', { step: 'security_key' })).toBe(1);
     expect(
-      sample(idpMetrics, 'idp_sign_in_failures_total', { reason: 'invalid_credentials' }),
+      sample(idpMetrics, 'idp_sign_in_failures_total', {
+        step: 'security_key',
+        reason: 'invalid_credentials',
+      }),
+    ).toBe(1);
+    expect(
+      sample(idpMetrics, 'idp_sign_in_failures_total', { step: 'password', reason: 'invalid_credentials' }),
     ).toBeGreaterThanOrEqual(6);
     expect(
       sample(idpMetrics, 'throttle_hits_total', { service: 'idp', limit: 'password', answer: 'wait' }),
     ).toBe(1);
-    expect(sample(idpMetrics, 'idp_sign_in_failures_total', { reason: 'throttled' })).toBe(1);
+    expect(sample(idpMetrics, 'idp_sign_in_failures_total', { step: 'password', reason: 'throttled' })).toBe(
+      1,
+    );
     expect(
       sample(idpMetrics, 'idp_tokens_issued_total', { grant: 'authorization_code' }),
     ).toBeGreaterThanOrEqual(1);
