@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ACR_STRONG } from '../../idp/oidc/acr.ts';
 import { SECURITY_KEY_QUESTIONS } from '../../idp/security-key/forms.ts';
@@ -8,6 +9,9 @@ import { startDevMailbox } from '../../shared/mail/dev-mailbox.ts';
 import { registerPerson, type TestPerson } from '../helpers/accounts.ts';
 import { addOrganization, addProfile, startIdpAndExtranet } from '../helpers/extranet-flow.ts';
 import { HttpSession } from '../helpers/http-session.ts';
+import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
+import { discover, REDIRECT_URI, signIn } from '../helpers/oidc-client.ts';
+import { freePort } from '../helpers/ports.ts';
 import { EXTRANET_SECRET } from '../helpers/relying-party.ts';
 
 /** A request with a Host that fetch would not send: a load balancer's probe names its own. */
@@ -39,6 +43,7 @@ function sample(page: string, name: string, labels: Record<string, string> = {})
 }
 
 const KEY = 'harbour-lantern-42';
+const DOWN_SITE_SECRET = 'down-site-secret-0123456789-0123456789';
 const ANSWERS = ['Rex the Dog', 'Lisbon', 'Mrs Smith'];
 
 const interactionPath = (url: URL) => /^\/interaction\/[^/]+$/.test(url.pathname);
@@ -261,6 +266,57 @@ describe('operations: probes and metrics', () => {
       expect(idpMetrics).not.toContain(secret);
       expect(extranetMetrics).not.toContain(secret);
     }
+  });
+});
+
+describe('a site that misses its back-channel logout', () => {
+  let idp: TestIdp;
+  const lines: string[] = [];
+
+  beforeAll(async () => {
+    // Nothing listens there: the site is down when Passport tells it of the sign-out.
+    const downPort = await freePort();
+    idp = await startTestIdp({
+      clients: [
+        {
+          client_id: 'down-site',
+          client_secret: DOWN_SITE_SECRET,
+          first_party: true,
+          redirect_uris: [REDIRECT_URI],
+          backchannel_logout_uri: `http://127.0.0.1:${downPort}/backchannel-logout`,
+          backchannel_logout_session_required: true,
+        },
+      ],
+      env: { IDP_METRICS_PORT: '0' },
+      logger: {
+        level: 'info',
+        stream: new Writable({
+          write(chunk, _encoding, done) {
+            lines.push(String(chunk));
+            done();
+          },
+        }),
+      },
+    });
+  });
+  afterAll(async () => idp?.close());
+
+  test('is logged with its cause and counted as failed', async () => {
+    const person = await registerPerson(idp);
+    const browser = new HttpSession();
+    await signIn(await discover(idp.issuer, 'down-site', DOWN_SITE_SECRET), browser, person);
+    const page = await (await browser.request(`${idp.url}/session/end`)).text();
+    const action = /<form[^>]*action="([^"]+)"/.exec(page)![1]!;
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(page)![1]!;
+    await browser.follow(new URL(action.replace(/&amp;/g, '&')), { form: { xsrf, logout: 'yes' } });
+
+    const entry = lines
+      .map((line) => JSON.parse(line))
+      .find((logged) => logged.msg === 'back-channel logout not delivered');
+    expect(entry).toMatchObject({ level: 50, clientId: 'down-site' });
+    expect(entry.err.message).toBeTruthy();
+    const metrics = await (await fetch(idp.metrics!.url)).text();
+    expect(sample(metrics, 'idp_backchannel_logouts_total', { outcome: 'failed' })).toBe(1);
   });
 });
 
