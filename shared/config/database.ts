@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { positiveInt } from './load.ts';
 
+export const DEFAULT_DATABASE_TIMEOUTS = { connectMs: 5_000, statementMs: 10_000, idleMs: 30_000 };
+
 export const databaseTimeoutsSchema = z.object({
-  DATABASE_CONNECT_TIMEOUT_MS: positiveInt.max(600_000).default(5_000),
-  DATABASE_STATEMENT_TIMEOUT_MS: positiveInt.max(3_600_000).default(10_000),
-  DATABASE_IDLE_TIMEOUT_MS: positiveInt.max(3_600_000).default(30_000),
+  DATABASE_CONNECT_TIMEOUT_MS: positiveInt.max(600_000).default(DEFAULT_DATABASE_TIMEOUTS.connectMs),
+  DATABASE_STATEMENT_TIMEOUT_MS: positiveInt.max(3_600_000).default(DEFAULT_DATABASE_TIMEOUTS.statementMs),
+  DATABASE_IDLE_TIMEOUT_MS: positiveInt.max(3_600_000).default(DEFAULT_DATABASE_TIMEOUTS.idleMs),
 });
 
 /**

@@ -3,7 +3,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, type LogConfig, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
-import type { DatabaseTimeouts } from '../config/database.ts';
+import { type DatabaseTimeouts, DEFAULT_DATABASE_TIMEOUTS } from '../config/database.ts';
 import { watchPool } from '../observability/metrics.ts';
 
 // int8 (bigint) columns hold epoch milliseconds, well inside Number's safe range.
@@ -13,8 +13,6 @@ export type DatabaseTarget = { postgresUrl: string } | { sqliteFile: string };
 
 export type Dialect = 'postgres' | 'sqlite';
 
-export const DEFAULT_TIMEOUTS: DatabaseTimeouts = { connectMs: 5_000, statementMs: 10_000, idleMs: 30_000 };
-
 // The server cancels a slow statement itself; the client gives up a little later,
 // for a server that cannot even say so (a hung host, a stalled network).
 const CLIENT_GRACE_MS = 1_000;
@@ -22,6 +20,7 @@ const CLIENT_GRACE_MS = 1_000;
 export type ConnectOptions = {
   // Kysely's query log: tests read it to see which statements a request runs.
   log?: LogConfig;
+  /** The configured ones; tools and tests that connect directly get the defaults. */
   timeouts?: DatabaseTimeouts;
   /** The service's name in the pool metrics; unnamed pools are not measured. */
   name?: string;
@@ -36,7 +35,7 @@ export function connectDatabase<Schema>(
   options: ConnectOptions = {},
 ): { db: Kysely<Schema>; dialect: Dialect } {
   const { log } = options;
-  const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS;
+  const timeouts = options.timeouts ?? DEFAULT_DATABASE_TIMEOUTS;
   if ('postgresUrl' in target) {
     const pool = new pg.Pool({
       connectionString: target.postgresUrl,
