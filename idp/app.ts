@@ -3,6 +3,7 @@ import type Provider from 'oidc-provider';
 import type { IdpConfig } from '../shared/config/idp.ts';
 import { botCheckRoutes } from '../shared/http/botcheck-routes.ts';
 import { acceptFormsOnly, createPageApp } from '../shared/http/page-app.ts';
+import { healthRoutes, type ReadinessCheck } from '../shared/observability/health.ts';
 import type { BotCheck } from '../shared/security/botcheck.ts';
 import { signedInLocals } from './account-services/layout-locals.ts';
 import { accountServicesRoutes } from './account-services/routes.ts';
@@ -26,6 +27,8 @@ export type IdpAppDeps = {
   botCheck: BotCheck;
   cookieSecret: string;
   mailQueued: () => void;
+  /** What /readyz asks, by name. */
+  readiness: Record<string, ReadinessCheck>;
   logger?: boolean | object;
 };
 
@@ -33,6 +36,7 @@ export type IdpAppDeps = {
 export async function buildIdpApp(deps: IdpAppDeps) {
   const { config, renderer } = deps;
   const app = await createPageApp({
+    service: 'idp',
     siteUrl: config.issuer,
     logLevel: config.logLevel,
     logger: deps.logger,
@@ -44,6 +48,7 @@ export async function buildIdpApp(deps: IdpAppDeps) {
     publicDir: path.join(import.meta.dirname, 'public'),
   });
 
+  await app.register(healthRoutes, { checks: deps.readiness, deadlineMs: config.databaseTimeouts.connectMs });
   await app.register(async (pages) => {
     await acceptFormsOnly(pages, config.issuer);
     // One session read per page, so every IdP page can link account services when signed in.

@@ -5,6 +5,8 @@ import { connectDatabase, databaseTarget } from '../shared/db/connect.ts';
 import { migrateToLatest } from '../shared/db/migrate.ts';
 import { storedSecret } from '../shared/db/stored-secret.ts';
 import { startMailDelivery } from '../shared/mail/delivery.ts';
+import { databaseAnswers, migrationsCurrent } from '../shared/observability/health.ts';
+import { type MetricsListener, startMetricsListener, watchOutbox } from '../shared/observability/metrics.ts';
 import type { RetrySchedule } from '../shared/queue/retry-schedule.ts';
 import { createBotCheck } from '../shared/security/botcheck.ts';
 import { ACCOUNT_CLIENT_ID, accountClientMetadata } from './account-services/sign-in.ts';
@@ -15,6 +17,7 @@ import { type LogoutWorker, startLogoutWorker } from './backchannel/worker.ts';
 import type { IdpTables } from './database.ts';
 import { scheduleSweeps, sweepExpired } from './maintenance.ts';
 import { loadStaticClients } from './oidc/clients.ts';
+import { observeProviderEvents } from './oidc/events.ts';
 import { createProvider } from './oidc/provider.ts';
 import { replaceableProvider } from './oidc/replaceable-provider.ts';
 import { loadSigningKeys } from './oidc/signing-keys.ts';
@@ -28,6 +31,7 @@ export const IDP_MIGRATIONS = path.join(import.meta.dirname, '..', 'migrations',
 export function idpDatabase(config: IdpConfig) {
   return connectDatabase<IdpTables>(
     databaseTarget(config.databaseUrl, path.join(config.dataDir, 'idp.sqlite')),
+    { timeouts: config.databaseTimeouts, name: 'idp' },
   ).db;
 }
 
@@ -112,8 +116,11 @@ export async function startIdp(options: StartIdpOptions = {}) {
     botCheck,
     cookieSecret,
     mailQueued: () => mailWorker?.wake(),
+    // Another store (REDIS_URL) is one more line here.
+    readiness: { database: databaseAnswers(db), migrations: migrationsCurrent(db, IDP_MIGRATIONS) },
     logger: options.logger,
   });
+  observeProviderEvents(provider, app.log);
   mailWorker = startMailDelivery(db, config.mail, app.log, options.retrySchedule);
   logoutWorker = startLogoutWorker({
     db,
@@ -132,16 +139,25 @@ export async function startIdp(options: StartIdpOptions = {}) {
   );
 
   await app.listen({ host: config.host, port: config.port });
+  const unwatchOutbox = watchOutbox('idp', db);
+  let metrics: MetricsListener | undefined;
+  if (config.metricsPort !== undefined) {
+    metrics = await startMetricsListener({ host: config.host, port: config.metricsPort });
+  }
   return {
     app,
     config,
     db,
     provider,
     url: config.issuer,
+    /** The metrics listener, when IDP_METRICS_PORT is set. */
+    metrics,
     refreshSigningKeys,
     async close() {
       stopSweeps();
       stopKeyChecks();
+      unwatchOutbox();
+      await metrics?.close();
       await app.close();
       await mailWorker?.stop();
       await logoutWorker?.stop();

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { RelyingPartyConfig } from '../shared/config/relying-party.ts';
 import { acceptFormsOnly, createPageApp } from '../shared/http/page-app.ts';
+import { healthRoutes, type ReadinessCheck } from '../shared/observability/health.ts';
 import type { IdpClient } from './auth/idp-client.ts';
 import { authRoutes } from './auth/routes.ts';
 import { installVisitor } from './auth/visitor-hook.ts';
@@ -18,6 +19,8 @@ export type RelyingPartyAppDeps = {
   associationQueued: () => void;
   verifyLogoutToken: (token: unknown) => Promise<{ sid?: string; subject?: string }>;
   cookieSecret: string;
+  /** What /readyz asks, by name. */
+  readiness: Record<string, ReadinessCheck>;
   logger?: boolean | object;
 };
 
@@ -26,6 +29,7 @@ export async function buildRelyingPartyApp(deps: RelyingPartyAppDeps) {
   const { config } = deps;
   const renderer = createRenderer();
   const app = await createPageApp({
+    service: 'extranet',
     siteUrl: config.url,
     logLevel: config.logLevel,
     logger: deps.logger,
@@ -37,6 +41,7 @@ export async function buildRelyingPartyApp(deps: RelyingPartyAppDeps) {
     publicDir: path.join(import.meta.dirname, 'public'),
   });
 
+  await app.register(healthRoutes, { checks: deps.readiness, deadlineMs: config.databaseTimeouts.connectMs });
   await app.register(async (pages) => {
     await acceptFormsOnly(pages, config.url);
     await pages.register(authRoutes, {

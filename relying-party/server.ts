@@ -5,6 +5,8 @@ import { connectDatabase, databaseTarget } from '../shared/db/connect.ts';
 import { migrateToLatest } from '../shared/db/migrate.ts';
 import { storedSecret } from '../shared/db/stored-secret.ts';
 import { startMailDelivery } from '../shared/mail/delivery.ts';
+import { databaseAnswers, migrationsCurrent } from '../shared/observability/health.ts';
+import { type MetricsListener, startMetricsListener, watchOutbox } from '../shared/observability/metrics.ts';
 import { buildRelyingPartyApp } from './app.ts';
 import { createIdpClient } from './auth/idp-client.ts';
 import { createLogoutTokenVerifier } from './auth/logout-token.ts';
@@ -19,7 +21,7 @@ export const RP_MIGRATIONS = path.join(import.meta.dirname, '..', 'migrations', 
 export function relyingPartyDatabase(config: RelyingPartyConfig, log?: LogConfig) {
   return connectDatabase<RelyingPartyTables>(
     databaseTarget(config.databaseUrl, path.join(config.dataDir, 'relying-party.sqlite')),
-    { log },
+    { log, timeouts: config.databaseTimeouts, name: 'extranet' },
   ).db;
 }
 
@@ -55,6 +57,8 @@ export async function startRelyingParty(options: StartRelyingPartyOptions = {}) 
     mailQueued,
     associationQueued: () => associationWorker?.wake(),
     cookieSecret: await storedSecret(db, 'page_cookie_key'),
+    // Another store (REDIS_URL) is one more line here.
+    readiness: { database: databaseAnswers(db), migrations: migrationsCurrent(db, RP_MIGRATIONS) },
     logger: options.logger,
   });
   mailWorker = startMailDelivery(db, config.mail, app.log);
@@ -68,15 +72,24 @@ export async function startRelyingParty(options: StartRelyingPartyOptions = {}) 
   );
   sweep.unref();
   await app.listen({ host: config.host, port: config.port });
+  const unwatchOutbox = watchOutbox('extranet', db);
+  let metrics: MetricsListener | undefined;
+  if (config.metricsPort !== undefined) {
+    metrics = await startMetricsListener({ host: config.host, port: config.metricsPort });
+  }
   return {
     app,
     config,
     db,
     url: config.url,
+    /** The metrics listener, when RP_METRICS_PORT is set. */
+    metrics,
     /** The work done after a request has been answered. */
     workers: { mail: mailWorker, associations: associationWorker },
     async close() {
       clearInterval(sweep);
+      unwatchOutbox();
+      await metrics?.close();
       await app.close();
       // It queues mail, so it stops before the mail worker does.
       await associationWorker?.stop();

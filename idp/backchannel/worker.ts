@@ -1,4 +1,5 @@
 import type Provider from 'oidc-provider';
+import { backchannelLogoutTries } from '../../shared/observability/metrics.ts';
 import { startPolling } from '../../shared/queue/polling.ts';
 import {
   DEFAULT_RETRY_SCHEDULE,
@@ -6,7 +7,6 @@ import {
   retryDelayMs,
 } from '../../shared/queue/retry-schedule.ts';
 import type { IdpDatabase } from '../database.ts';
-import { backchannelLogoutTries } from './metrics.ts';
 import { sendLogoutNow } from './queue-hook.ts';
 import { claimLogout, type DueLogout, dueLogouts, markDelivered, recordFailedTry } from './repository.ts';
 

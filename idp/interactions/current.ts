@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
+import { isDatabaseUnavailable } from '../../shared/db/errors.ts';
 import { SessionExpired } from '../../shared/http/errors.ts';
 
 export type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -19,7 +20,9 @@ export async function interactionNamed(
   try {
     const interaction = await provider.interactionDetails(request.raw, reply.raw);
     return interaction.uid === uid ? interaction : undefined;
-  } catch {
+  } catch (error) {
+    // A store that does not answer is not an expired sign-in: the person may simply retry.
+    if (isDatabaseUnavailable(error)) throw error;
     return undefined;
   }
 }

@@ -1,6 +1,8 @@
 import type { JWK } from 'jose';
 import Provider, { type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { IdpConfig } from '../../shared/config/idp.ts';
+import { isDatabaseUnavailable } from '../../shared/db/errors.ts';
+import { ServiceUnavailable } from '../../shared/http/errors.ts';
 import { queueBackchannelLogouts } from '../backchannel/queue-hook.ts';
 import type { OwedLogout } from '../backchannel/repository.ts';
 import type { IdpDatabase } from '../database.ts';
@@ -133,6 +135,18 @@ export function createProvider({
     },
     renderError(ctx: KoaContextWithOIDC, out, error) {
       ctx.type = 'html';
+      if (isDatabaseUnavailable(error)) {
+        // As on our own pages: the store did not answer, so the person may come back in a moment.
+        const page = new ServiceUnavailable();
+        ctx.status = page.status;
+        ctx.set('retry-after', '5');
+        ctx.body = renderer.render('error', {
+          title: page.title,
+          message: page.message,
+          status: page.status,
+        });
+        return;
+      }
       ctx.body = renderer.render('error', {
         title: 'Something went wrong',
         message: out.error_description ?? 'The request could not be completed.',

@@ -1,6 +1,7 @@
 import type Provider from 'oidc-provider';
 import { DomainError, InvalidInput, SessionExpired } from '../../shared/http/errors.ts';
 import { enqueueMail } from '../../shared/mail/outbox.ts';
+import { signInFailures, signIns } from '../../shared/observability/metrics.ts';
 import type { BotCheck } from '../../shared/security/botcheck.ts';
 import { hashSecret, verifySecret } from '../../shared/security/hashing.ts';
 import { normalizeAnswer } from '../accounts/normalize.ts';
@@ -8,6 +9,7 @@ import { type ActivityEntry, recordActivity } from '../activity/repository.ts';
 import type { IdpDatabase } from '../database.ts';
 import { endSessions } from '../oidc/end-sessions.ts';
 import { createSecretGuard, type GuardedAttempt } from '../throttling/guard.ts';
+import { countGuardRefusal } from '../throttling/service.ts';
 import { createTrustedDevices } from '../throttling/trusted-devices.ts';
 import type { SetUpChoice } from './forms.ts';
 import { securityKeyResetMail, securityKeySetMail } from './mails.ts';
@@ -210,10 +212,13 @@ export function createSecurityKeyService(deps: {
   async function verifyKey(accountId: string, key: string, attempt: GuardedTry): Promise<void> {
     const found = await account(accountId);
     if (!found.key) throw new StepMissing();
-    const tried = await keyGuard.check(await guarded(accountId, attempt));
+    const tried = await keyGuard
+      .check(await guarded(accountId, attempt))
+      .catch(countGuardRefusal('security_key'));
     if (!(await verifySecret(found.key.keyHash, key))) {
       await recordActivity(db, { accountId, kind: 'security-key', success: false, ...attempt.from });
       const { botCheckNext } = await tried.failed();
+      signInFailures.inc({ step: 'security_key', reason: 'invalid_credentials' });
       throw new WrongSecret(
         'Wrong security key',
         'The security key is incorrect.',
@@ -222,6 +227,7 @@ export function createSecurityKeyService(deps: {
       );
     }
     await tried.succeeded();
+    signIns.inc({ step: 'security_key' });
     await devices.keyProved(accountId, attempt.deviceIds ?? []);
     await recordActivity(db, { accountId, kind: 'security-key', success: true, ...attempt.from });
   }

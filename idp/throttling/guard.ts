@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { clearCount, countInWindow } from '../../shared/db/window-counters.ts';
 import { InvalidInput, Throttled } from '../../shared/http/errors.ts';
 import { enqueueMail } from '../../shared/mail/outbox.ts';
+import { throttleHits } from '../../shared/observability/metrics.ts';
 import { type BotCheck, MAX_PAYLOAD_LENGTH } from '../../shared/security/botcheck.ts';
 import { findAccountById } from '../accounts/repository.ts';
 import { recordActivity } from '../activity/repository.ts';
@@ -210,9 +211,16 @@ export function createSecretGuard(deps: SecretGuardDeps): SecretGuard {
         limited[i] ? before[i]!.lastAt + delayAfter(lane.limit, before[i]!.count) : 0,
       ),
     );
-    if (nextTryAt > at) throw new RetryLater(nextTryAt - at);
-    const needsBotCheck = deps.botCheckAlways || limited.some(Boolean);
-    if (needsBotCheck && !(await deps.botCheck.verify(attempt.botCheck))) throw new BotCheckRequired();
+    if (nextTryAt > at) {
+      throttleHits.inc({ service: 'idp', limit: secret, answer: 'wait' });
+      throw new RetryLater(nextTryAt - at);
+    }
+    const overLimit = limited.some(Boolean);
+    if ((deps.botCheckAlways || overLimit) && !(await deps.botCheck.verify(attempt.botCheck))) {
+      // A form that always asks for the check is not held back by a limit.
+      if (overLimit) throttleHits.inc({ service: 'idp', limit: secret, answer: 'bot_check' });
+      throw new BotCheckRequired();
+    }
 
     // Counted before the secret is checked, so a burst of simultaneous guesses
     // cannot all pass on one reading; a right secret takes its count back.
@@ -225,6 +233,7 @@ export function createSecretGuard(deps: SecretGuardDeps): SecretGuard {
       (lane, i) => counts[i]! > lane.limit.failures && counts[i] !== before[i]!.count + 1,
     );
     if (overtaken >= 0) {
+      throttleHits.inc({ service: 'idp', limit: secret, answer: 'wait' });
       throw new RetryLater(delayAfter(lanes[overtaken]!.limit, counts[overtaken]!));
     }
 

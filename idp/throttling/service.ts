@@ -1,10 +1,11 @@
 import { InvalidCredentials } from '../../shared/http/errors.ts';
+import { signInFailures, signIns } from '../../shared/observability/metrics.ts';
 import { emailKey } from '../accounts/normalize.ts';
 import { findCredentialsByEmailKey } from '../accounts/repository.ts';
 import type { AccountService } from '../accounts/service.ts';
 import { recordActivity } from '../activity/repository.ts';
 import type { IdpDatabase } from '../database.ts';
-import type { GuardedAttempt, SecretGuard } from './guard.ts';
+import { BotCheckRequired, type GuardedAttempt, RetryLater, type SecretGuard } from './guard.ts';
 import { createTrustedDevices } from './trusted-devices.ts';
 
 export type PasswordAttempt = {
@@ -18,6 +19,15 @@ export type PasswordAttempt = {
   userAgent?: string;
   clientId?: string;
 };
+
+/** Counts a sign-in step the guard held back, and lets the refusal go on to the form. */
+export function countGuardRefusal(step: 'password' | 'security_key') {
+  return (error: unknown): never => {
+    if (error instanceof RetryLater) signInFailures.inc({ step, reason: 'throttled' });
+    if (error instanceof BotCheckRequired) signInFailures.inc({ step, reason: 'bot_check_required' });
+    throw error;
+  };
+}
 
 /** The usual wrong-password answer, knowing whether the next try must carry the bot check. */
 export class PasswordRejected extends InvalidCredentials {
@@ -52,7 +62,7 @@ export function createPasswordSignIn(deps: {
       userAgent: attempt.userAgent,
       botCheck: attempt.botCheck,
     };
-    const tried = await guard.check(guarded);
+    const tried = await guard.check(guarded).catch(countGuardRefusal('password'));
     const activity = {
       kind: 'sign-in' as const,
       clientId: attempt.clientId,
@@ -68,9 +78,12 @@ export function createPasswordSignIn(deps: {
       if (!(error instanceof InvalidCredentials)) throw error;
       if (account) await recordActivity(db, { ...activity, accountId: account.id, success: false });
       const { botCheckNext } = await tried.failed();
+      // Known and unknown addresses alike: the metric must not tell them apart either.
+      signInFailures.inc({ step: 'password', reason: 'invalid_credentials' });
       throw new PasswordRejected(botCheckNext);
     }
     await tried.succeeded();
+    signIns.inc({ step: 'password' });
     await recordActivity(db, { ...activity, accountId, success: true });
     return accountId;
   }

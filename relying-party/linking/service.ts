@@ -1,5 +1,6 @@
 import { DomainError, LinkExpired, LinkInvalid, LinkUsed, Throttled } from '../../shared/http/errors.ts';
 import { enqueueMail } from '../../shared/mail/outbox.ts';
+import { associationMails, throttleHits } from '../../shared/observability/metrics.ts';
 import { hashMailToken, looksLikeMailToken } from '../../shared/security/mail-token.ts';
 import { chooseSessionProfile, type Identity } from '../auth/sessions.ts';
 import type { LinkedProfile, Visitor } from '../auth/visitor.ts';
@@ -108,6 +109,7 @@ export function createLinking({ db, siteUrl, mailQueued }: Deps) {
       (await withinLimit(db, LIMITS.requestsPerIdentity, `${identity.issuer} ${identity.subject}`)) &&
       (await withinLimit(db, LIMITS.requestsPerAddress, emailKey));
     if (!allowed) {
+      throttleHits.inc({ service: 'extranet', limit: 'association-requests', answer: 'wait' });
       throw new Throttled(
         'Too many association e-mails were asked for. Please wait an hour before you ask again; e-mails already sent stay valid for 72 hours.',
       );
@@ -132,7 +134,10 @@ export function createLinking({ db, siteUrl, mailQueued }: Deps) {
         failures.push(error);
       }
     }
-    if (mails > 0) mailQueued();
+    if (mails > 0) {
+      associationMails.inc({ kind: 'association' }, mails);
+      mailQueued();
+    }
     if (failures.length > 0) throw new AggregateError(failures, 'association requests not resolved');
     return mails;
   }
@@ -227,6 +232,7 @@ export function createLinking({ db, siteUrl, mailQueued }: Deps) {
   /** "Send Invite E-mail" from the personal profile: to the profile's own address on record. */
   async function sendInvite(profile: LinkedProfile): Promise<void> {
     if (!(await withinLimit(db, LIMITS.invitesPerProfile, profile.id))) {
+      throttleHits.inc({ service: 'extranet', limit: 'invites', answer: 'wait' });
       throw new Throttled(
         'Too many invite e-mails were sent for this profile. Please wait an hour and try again.',
       );
@@ -240,6 +246,7 @@ export function createLinking({ db, siteUrl, mailQueued }: Deps) {
         detail: { profileId: profile.id, email: profile.email },
       });
     });
+    associationMails.inc({ kind: 'invite' });
     mailQueued();
   }
 

@@ -1,6 +1,16 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { booleanFlag, httpUrl, loadConfig, port, positiveInt, postgresUrl, trustedProxies } from './load.ts';
+import { databaseTimeoutsFrom, databaseTimeoutsSchema } from './database.ts';
+import {
+  booleanFlag,
+  httpUrl,
+  loadConfig,
+  metricsPortApart,
+  port,
+  positiveInt,
+  postgresUrl,
+  trustedProxies,
+} from './load.ts';
 import { mailConfigFrom, mailSchema } from './mail.ts';
 
 const schema = z
@@ -20,19 +30,23 @@ const schema = z
     IDP_TRUST_PROXY: trustedProxies.default(false),
     IDP_SECRET_ANSWER_RESET: booleanFlag.default(true),
     IDP_BACKCHANNEL_LOGOUT_ATTEMPTS: positiveInt.max(1000).default(80),
+    // Unset: no metrics listener. Never the public port: the metrics are for the operator only.
+    IDP_METRICS_PORT: port.optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
-  .extend(mailSchema.shape);
+  .extend(mailSchema.shape)
+  .extend(databaseTimeoutsSchema.shape);
 
 export type IdpConfig = ReturnType<typeof loadIdpConfig>;
 
 export function loadIdpConfig(env: NodeJS.ProcessEnv = process.env) {
   const raw = loadConfig(schema, env);
   const issuer = new URL(raw.IDP_ISSUER);
+  const port = raw.IDP_PORT ?? Number(issuer.port || (issuer.protocol === 'https:' ? 443 : 80));
   return {
     issuer: raw.IDP_ISSUER,
     host: raw.HOST,
-    port: raw.IDP_PORT ?? Number(issuer.port || (issuer.protocol === 'https:' ? 443 : 80)),
+    port,
     dataDir: path.resolve(raw.DATA_DIR),
     databaseUrl: raw.IDP_DATABASE_URL,
     clientsFile: raw.IDP_CLIENTS_FILE,
@@ -50,6 +64,9 @@ export function loadIdpConfig(env: NodeJS.ProcessEnv = process.env) {
     secretAnswerReset: raw.IDP_SECRET_ANSWER_RESET,
     /** Tries at one back-channel logout before giving up; the default spans about 12 hours. */
     backchannelLogoutAttempts: raw.IDP_BACKCHANNEL_LOGOUT_ATTEMPTS,
+    databaseTimeouts: databaseTimeoutsFrom(raw),
+    /** Prometheus metrics on their own listener at HOST, when set. */
+    metricsPort: metricsPortApart('IDP_METRICS_PORT', raw.IDP_METRICS_PORT, port),
     logLevel: raw.LOG_LEVEL,
     mail: mailConfigFrom(raw),
   };

@@ -25,6 +25,14 @@ export function loadConfig<Schema extends z.ZodType>(
 
 export const port = z.coerce.number().int().min(0).max(65535);
 
+/** A metrics port, refused when it is the public one: the metrics are for the operator only. */
+export function metricsPortApart(variable: string, metricsPort: number | undefined, publicPort: number) {
+  if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === publicPort) {
+    throw new ConfigError(`Invalid configuration: ${variable}: must not be the public port ${publicPort}`);
+  }
+  return metricsPort;
+}
+
 export const httpUrl = z
   .string()
   .url()

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { httpUrl, loadConfig, port, postgresUrl, trustedProxies } from './load.ts';
+import { databaseTimeoutsFrom, databaseTimeoutsSchema } from './database.ts';
+import { httpUrl, loadConfig, metricsPortApart, port, postgresUrl, trustedProxies } from './load.ts';
 import { mailConfigFrom, mailSchema } from './mail.ts';
 
 const schema = z
@@ -22,9 +23,12 @@ const schema = z
       .max(24 * 30)
       .default(8),
     RP_TRUST_PROXY: trustedProxies.default(false),
+    // Unset: no metrics listener. Never the public port: the metrics are for the operator only.
+    RP_METRICS_PORT: port.optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
-  .extend(mailSchema.shape);
+  .extend(mailSchema.shape)
+  .extend(databaseTimeoutsSchema.shape);
 
 export type RelyingPartyConfig = ReturnType<typeof loadRelyingPartyConfig>;
 
@@ -32,10 +36,11 @@ export type RelyingPartyConfig = ReturnType<typeof loadRelyingPartyConfig>;
 export function loadRelyingPartyConfig(env: NodeJS.ProcessEnv = process.env) {
   const raw = loadConfig(schema, env);
   const url = new URL(raw.RP_URL);
+  const port = raw.RP_PORT ?? Number(url.port || (url.protocol === 'https:' ? 443 : 80));
   return {
     url: raw.RP_URL,
     host: raw.HOST,
-    port: raw.RP_PORT ?? Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+    port,
     dataDir: path.resolve(raw.DATA_DIR),
     databaseUrl: raw.RP_DATABASE_URL,
     issuer: raw.RP_ISSUER,
@@ -44,6 +49,9 @@ export function loadRelyingPartyConfig(env: NodeJS.ProcessEnv = process.env) {
     requiredAcr: raw.RP_REQUIRED_ACR,
     sessionSeconds: raw.RP_SESSION_HOURS * 3600,
     trustProxy: raw.RP_TRUST_PROXY,
+    databaseTimeouts: databaseTimeoutsFrom(raw),
+    /** Prometheus metrics on their own listener at HOST, when set. */
+    metricsPort: metricsPortApart('RP_METRICS_PORT', raw.RP_METRICS_PORT, port),
     logLevel: raw.LOG_LEVEL,
     mail: mailConfigFrom(raw),
   };

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { DomainError } from './errors.ts';
+import { isDatabaseUnavailable } from '../db/errors.ts';
+import { DomainError, ServiceUnavailable } from './errors.ts';
 
 export type ErrorPage = { status: number; title: string; message: string };
 
@@ -14,8 +15,8 @@ const CLIENT_ERRORS: Record<number, Omit<ErrorPage, 'status'>> = {
 
 /**
  * The one place errors become responses: domain errors with their own words,
- * client mistakes as 4xx with a clear message, anything else as a logged 500
- * that reveals nothing.
+ * client mistakes as 4xx with a clear message, a store that does not answer as a
+ * 503, anything else as a logged 500 that reveals nothing.
  */
 export function installErrorHandler(
   app: FastifyInstance,
@@ -24,6 +25,13 @@ export function installErrorHandler(
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof DomainError) {
       return render(reply, { status: error.status, title: error.title, message: error.message });
+    }
+    if (isDatabaseUnavailable(error)) {
+      // The cause for the operator; the person gets a page that says to come back.
+      request.log.error({ err: error }, 'store unavailable');
+      const page = new ServiceUnavailable();
+      reply.header('retry-after', '5');
+      return render(reply, { status: page.status, title: page.title, message: page.message });
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {

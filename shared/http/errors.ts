@@ -97,3 +97,14 @@ export class MisdirectedRequest extends DomainError {
     );
   }
 }
+
+export class ServiceUnavailable extends DomainError {
+  override name = 'ServiceUnavailable';
+  constructor() {
+    super(
+      503,
+      'Temporarily unavailable',
+      'We cannot complete your request right now. Please try again in a moment.',
+    );
+  }
+}

@@ -5,6 +5,8 @@ import view from '@fastify/view';
 import type { Eta } from 'eta';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { TrustedProxies } from '../config/load.ts';
+import { PROBE_PATHS } from '../observability/health.ts';
+import { measureRequests } from '../observability/metrics.ts';
 import { installErrorHandler } from './error-handler.ts';
 import { MisdirectedRequest, NotFound } from './errors.ts';
 import { parseUrlEncoded } from './form.ts';
@@ -15,6 +17,8 @@ import { pagesAreNeverStored, securityHeaders } from './security-headers.ts';
 const BODY_LIMIT = 64 * 1024;
 
 export type PageAppOptions = {
+  /** The service's name in the metrics. */
+  service: string;
   /** The service's public URL: its scheme decides secure cookies and HSTS, its origin the form check. */
   siteUrl: string;
   logLevel: string;
@@ -42,6 +46,7 @@ export async function createPageApp(options: PageAppOptions): Promise<FastifyIns
     trustProxy: proxyTrust(options.trustProxy),
     bodyLimit: BODY_LIMIT,
   });
+  measureRequests(app, options.service);
   refuseForeignHosts(app, options.siteUrl);
   // Called directly, not registered: the headers must cover every route of the app.
   await securityHeaders(app, { secure: options.siteUrl.startsWith('https://') });
@@ -86,6 +91,7 @@ function refuseForeignHosts(app: FastifyInstance, siteUrl: string) {
     return url?.host === site.host;
   };
   app.addHook('onRequest', async (request) => {
+    if (PROBE_PATHS.has(request.routeOptions.url ?? '')) return;
     if (!isOurs(request)) throw new MisdirectedRequest();
   });
 }

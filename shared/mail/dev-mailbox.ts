@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import { type AddressObject, type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import { healthRoutes } from '../observability/health.ts';
 import { inboxPage, messagePage } from './dev-mailbox-pages.ts';
 
 const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
@@ -43,7 +44,7 @@ export async function startDevMailbox(options: DevMailboxOptions): Promise<DevMa
   });
   let web: Awaited<ReturnType<typeof serveMailbox>>;
   try {
-    web = await serveMailbox(options, messages);
+    web = await serveMailbox(options, messages, smtp);
   } catch (error) {
     await closeSmtp(smtp);
     throw error;
@@ -127,8 +128,17 @@ function closeSmtp(smtp: SMTPServer): Promise<void> {
   return new Promise((resolve) => smtp.close(() => resolve()));
 }
 
-async function serveMailbox(options: DevMailboxOptions, messages: MailboxMessage[]) {
+async function serveMailbox(options: DevMailboxOptions, messages: MailboxMessage[], smtp: SMTPServer) {
   const app = Fastify({ logger: false });
+  // Ready while it takes mail: a compose file can wait for it like for any service.
+  await app.register(healthRoutes, {
+    checks: {
+      smtp: async () => {
+        if (!smtp.server.listening) throw new Error('the SMTP listener is closed');
+      },
+    },
+    deadlineMs: 1000,
+  });
   const find = (id: string) =>
     id === 'latest' ? messages[0] : messages.find((message) => message.ID === id);
 

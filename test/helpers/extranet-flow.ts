@@ -19,6 +19,8 @@ export type TestExtranet = Awaited<ReturnType<typeof startTestExtranet>>;
 export async function startIdpAndExtranet(
   options: {
     env?: Record<string, string>;
+    /** Settings for the IdP (`env` is the extranet's). */
+    idpEnv?: Record<string, string>;
     store?: Store;
     /** Logger options for each service (a level and a stream to capture); no log when unset. */
     loggers?: { idp: object; extranet: object };
@@ -27,7 +29,11 @@ export async function startIdpAndExtranet(
 ) {
   const reserved = await reserveExtranet();
   const postgres = options.store === 'postgres' ? await createPostgresDatabase() : undefined;
-  const idp = await startTestIdp({ clients: [reserved.client], logger: options.loggers?.idp });
+  const idp = await startTestIdp({
+    clients: [reserved.client],
+    logger: options.loggers?.idp,
+    env: options.idpEnv,
+  });
   let extranet: TestExtranet;
   try {
     extranet = await startTestExtranet({
