@@ -1,7 +1,6 @@
-import { sweepCounters } from '../shared/db/window-counters.ts';
 import { sweepActivity } from './activity/repository.ts';
 import type { IdpDatabase } from './database.ts';
-import { sweepExpiredModels } from './oidc/adapter.ts';
+import type { ShortLivedStore } from './state/short-lived-store.ts';
 import { sweepTrustedDevices } from './throttling/repository.ts';
 import { DEVICE_TRUST_MS } from './throttling/trusted-devices.ts';
 
@@ -15,16 +14,16 @@ const ACTIVITY_KEPT_MS = 90 * DAY_MS;
  * expired mail tokens are kept a week so a late click still says "already
  * used" or "expired" instead of "not valid".
  */
-export async function sweepExpired(db: IdpDatabase, sweepBotCheck: () => Promise<void>, now = Date.now()) {
-  await sweepExpiredModels(db, now);
+export async function sweepExpired(db: IdpDatabase, shortLived: ShortLivedStore, now = Date.now()) {
+  await shortLived.sweep(now);
   await db
     .deleteFrom('email_tokens')
     .where('expires_at', '<=', now - WEEK_MS)
     .execute();
-  await sweepCounters(db, DAY_MS, now);
+  await shortLived.counters.sweep(DAY_MS, now);
   await sweepActivity(db, now - ACTIVITY_KEPT_MS);
   await sweepTrustedDevices(db, now - DEVICE_TRUST_MS);
-  await sweepBotCheck();
+  await shortLived.spentProofs.sweep();
 }
 
 export function scheduleSweeps(run: () => Promise<void>, everyMs: number, onError: (error: unknown) => void) {

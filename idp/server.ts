@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { LogConfig } from 'kysely';
 import type { ClientMetadata } from 'oidc-provider';
 import { type IdpConfig, loadIdpConfig } from '../shared/config/idp.ts';
 import { connectDatabase, databaseTarget } from '../shared/db/connect.ts';
@@ -15,6 +16,7 @@ import { loadStaticClients } from './oidc/clients.ts';
 import { createProvider } from './oidc/provider.ts';
 import { replaceableProvider } from './oidc/replaceable-provider.ts';
 import { loadSigningKeys } from './oidc/signing-keys.ts';
+import { openShortLivedStore } from './state/open.ts';
 import { createRenderer } from './views/renderer.ts';
 
 /** How often a running copy re-reads the signing keys, so all copies roll over together. */
@@ -22,9 +24,10 @@ const SIGNING_KEY_CHECK_MS = 60 * 1000;
 
 export const IDP_MIGRATIONS = path.join(import.meta.dirname, '..', 'migrations', 'idp');
 
-export function idpDatabase(config: IdpConfig) {
+export function idpDatabase(config: IdpConfig, log?: LogConfig) {
   return connectDatabase<IdpTables>(
     databaseTarget(config.databaseUrl, path.join(config.dataDir, 'idp.sqlite')),
+    { log },
   ).db;
 }
 
@@ -34,6 +37,8 @@ export type StartIdpOptions = {
   botCheckDifficulty?: number;
   /** Clients besides those of IDP_CLIENTS_FILE (`npm start` registers the extranet this way). */
   clients?: ClientMetadata[];
+  /** Kysely's query log, for tests and benchmarks that count what a flow writes. */
+  queryLog?: LogConfig;
 };
 
 /** Starts a complete IdP: store, migrations, keys, provider, pages, mail worker and sweeps. */
@@ -47,7 +52,7 @@ export async function startIdp(options: StartIdpOptions = {}) {
   const clients = configured.some((client) => client.client_id === ACCOUNT_CLIENT_ID)
     ? configured
     : [...configured, accountClientMetadata(config.issuer)];
-  const db = idpDatabase(config);
+  const db = idpDatabase(config, options.queryLog);
   await migrateToLatest(db, IDP_MIGRATIONS);
 
   const [signingKeys, cookieKeys, cookieSecret, botCheckKey] = await Promise.all([
@@ -57,10 +62,23 @@ export async function startIdp(options: StartIdpOptions = {}) {
     storedSecret(db, 'botcheck_hmac_key'),
   ]);
 
+  const shortLived = openShortLivedStore(config, db);
   const renderer = createRenderer({ issuer: config.issuer });
-  const botCheck = createBotCheck({ db, hmacKey: botCheckKey, maxNumber: options.botCheckDifficulty });
+  const botCheck = createBotCheck({
+    spent: shortLived.spentProofs,
+    hmacKey: botCheckKey,
+    maxNumber: options.botCheckDifficulty,
+  });
   const providerWith = (keys: typeof signingKeys) =>
-    createProvider({ config, db, renderer, signingKeys: keys, cookieKeys: [cookieKeys], clients });
+    createProvider({
+      config,
+      db,
+      shortLived,
+      renderer,
+      signingKeys: keys,
+      cookieKeys: [cookieKeys],
+      clients,
+    });
   const keyRing = replaceableProvider(providerWith(signingKeys));
   const provider = keyRing.provider;
   let publishedKids = signingKeys.map((key) => key.kid).join(' ');
@@ -79,6 +97,7 @@ export async function startIdp(options: StartIdpOptions = {}) {
     config,
     db,
     provider,
+    shortLived,
     renderer,
     accounts,
     botCheck,
@@ -88,7 +107,7 @@ export async function startIdp(options: StartIdpOptions = {}) {
   });
   mailWorker = startMailDelivery(db, config.mail, app.log);
   const stopSweeps = scheduleSweeps(
-    () => sweepExpired(db, botCheck.sweep),
+    () => sweepExpired(db, shortLived),
     10 * 60 * 1000,
     (error) => app.log.error({ err: error }, 'sweep failed'),
   );
@@ -101,6 +120,7 @@ export async function startIdp(options: StartIdpOptions = {}) {
     app,
     config,
     db,
+    shortLived,
     provider,
     url: config.issuer,
     refreshSigningKeys,
@@ -109,6 +129,7 @@ export async function startIdp(options: StartIdpOptions = {}) {
       stopKeyChecks();
       await app.close();
       await mailWorker?.stop();
+      await shortLived.close();
       await db.destroy();
     },
   };

@@ -2,6 +2,7 @@ import type { JWK } from 'jose';
 import Provider, { type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { IdpConfig } from '../../shared/config/idp.ts';
 import type { IdpDatabase } from '../database.ts';
+import { LONG_LIVED_KINDS, type ShortLivedStore } from '../state/short-lived-store.ts';
 import type { Renderer } from '../views/renderer.ts';
 import { findAccountClaims } from './account-claims.ts';
 import { ACR_VALUES } from './acr.ts';
@@ -15,6 +16,7 @@ import { sessionLifetime } from './session-lifetime.ts';
 export type ProviderDeps = {
   config: IdpConfig;
   db: IdpDatabase;
+  shortLived: ShortLivedStore;
   renderer: Renderer;
   signingKeys: JWK[];
   cookieKeys: string[];
@@ -24,6 +26,7 @@ export type ProviderDeps = {
 export function createProvider({
   config,
   db,
+  shortLived,
   renderer,
   signingKeys,
   cookieKeys,
@@ -38,8 +41,9 @@ export function createProvider({
       typeof client.client_name === 'string' ? [comparableName(client.client_name)] : [],
     ),
   ]);
+  const longLived = createAdapterFactory(db);
   const configuration: Configuration = {
-    adapter: createAdapterFactory(db),
+    adapter: (kind) => (LONG_LIVED_KINDS.has(kind) ? longLived(kind) : shortLived.adapter(kind)),
     clients,
     jwks: { keys: signingKeys as Configuration['jwks'] extends { keys: infer K } ? K : never },
     findAccount: (_ctx, sub) => findAccountClaims(db, sub),
