@@ -54,6 +54,10 @@ export async function startIdp(options: StartIdpOptions = {}) {
     : [...configured, accountClientMetadata(config.issuer)];
   const db = idpDatabase(config, options.queryLog);
   await migrateToLatest(db, IDP_MIGRATIONS);
+  const shortLived = await openShortLivedStore(config, db).catch(async (error: unknown) => {
+    await db.destroy();
+    throw error;
+  });
 
   const [signingKeys, cookieKeys, cookieSecret, botCheckKey] = await Promise.all([
     loadSigningKeys(db, config.signingKeyRotationSeconds),
@@ -62,7 +66,6 @@ export async function startIdp(options: StartIdpOptions = {}) {
     storedSecret(db, 'botcheck_hmac_key'),
   ]);
 
-  const shortLived = openShortLivedStore(config, db);
   const renderer = createRenderer({ issuer: config.issuer });
   const botCheck = createBotCheck({
     spent: shortLived.spentProofs,

@@ -6,7 +6,7 @@ import { redisShortLivedStore } from './redis-store.ts';
 import type { ShortLivedStore } from './short-lived-store.ts';
 
 /** Chosen once at start: Redis when REDIS_URL is set, else the IdP's own database. */
-export function openShortLivedStore(config: IdpConfig, db: IdpDatabase): ShortLivedStore {
+export async function openShortLivedStore(config: IdpConfig, db: IdpDatabase): Promise<ShortLivedStore> {
   if (!config.redis) return databaseShortLivedStore(db);
-  return redisShortLivedStore(connectRedis(config.redis.url), config.redis.keyPrefix);
+  return redisShortLivedStore(await connectRedis(config.redis.url), config.redis.keyPrefix);
 }
