@@ -182,7 +182,8 @@ export function createSecurityKeyService(deps: {
     }
     const now = Date.now();
     const { verifiedEmails, key: previous } = await account(accountId);
-    // Of two confirmations sent at once only one takes the step and attaches the key.
+    // Of two confirmations sent at once only one takes the step and attaches the key. The step
+    // may live in Redis, outside the transaction: if the transaction fails, the person starts again.
     if (!(await shortLived.takePendingStep(stepId('set-up', owner)))) throw new StepMissing();
     await db.transaction().execute(async (tx) => {
       await attachSecurityKey(tx, accountId, setUp, now);
