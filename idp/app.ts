@@ -16,12 +16,14 @@ import { mountProvider } from './oidc/mount.ts';
 import type { PageDeps } from './page-deps.ts';
 import { recoveryRoutes } from './recovery/routes.ts';
 import { securityKeyRoutes } from './security-key/routes.ts';
+import type { ShortLivedStore } from './state/short-lived-store.ts';
 import type { Renderer } from './views/renderer.ts';
 
 export type IdpAppDeps = {
   config: IdpConfig;
   db: IdpDatabase;
   provider: Provider;
+  shortLived: ShortLivedStore;
   renderer: Renderer;
   accounts: AccountService;
   botCheck: BotCheck;
@@ -58,6 +60,7 @@ export async function buildIdpApp(deps: IdpAppDeps) {
     await pages.register(interactionRoutes, {
       provider: deps.provider,
       db: deps.db,
+      shortLived: deps.shortLived,
       accounts: deps.accounts,
       botCheck: deps.botCheck,
       mailQueued: deps.mailQueued,
@@ -72,6 +75,7 @@ export async function buildIdpApp(deps: IdpAppDeps) {
       config,
       db: deps.db,
       provider: deps.provider,
+      shortLived: deps.shortLived,
       accounts: deps.accounts,
       botCheck: deps.botCheck,
       mailQueued: deps.mailQueued,

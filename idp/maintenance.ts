@@ -1,9 +1,8 @@
-import { sweepCounters } from '../shared/db/window-counters.ts';
 import { sweepOutbox } from '../shared/mail/outbox.ts';
 import { sweepActivity } from './activity/repository.ts';
 import { sweepLogouts } from './backchannel/repository.ts';
 import type { IdpDatabase } from './database.ts';
-import { sweepExpiredModels } from './oidc/adapter.ts';
+import type { ShortLivedStore } from './state/short-lived-store.ts';
 import { sweepTrustedDevices } from './throttling/repository.ts';
 import { DEVICE_TRUST_MS } from './throttling/trusted-devices.ts';
 
@@ -18,18 +17,18 @@ const ACTIVITY_KEPT_MS = 90 * DAY_MS;
  * used" or "expired" instead of "not valid"; sent and given-up mail and
  * back-channel logouts a week for the operator to look into.
  */
-export async function sweepExpired(db: IdpDatabase, sweepBotCheck: () => Promise<void>, now = Date.now()) {
-  await sweepExpiredModels(db, now);
+export async function sweepExpired(db: IdpDatabase, shortLived: ShortLivedStore, now = Date.now()) {
+  await shortLived.sweep(now);
   await db
     .deleteFrom('email_tokens')
     .where((eb) => eb.or([eb('expires_at', '<=', now - WEEK_MS), eb('consumed_at', '<=', now - WEEK_MS)]))
     .execute();
   await sweepOutbox(db, WEEK_MS, now);
   await sweepLogouts(db, WEEK_MS, now);
-  await sweepCounters(db, DAY_MS, now);
+  await shortLived.counters.sweep(DAY_MS, now);
   await sweepActivity(db, now - ACTIVITY_KEPT_MS);
   await sweepTrustedDevices(db, now - DEVICE_TRUST_MS);
-  await sweepBotCheck();
+  await shortLived.spentProofs.sweep();
 }
 
 export function scheduleSweeps(run: () => Promise<void>, everyMs: number, onError: (error: unknown) => void) {

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { LogConfig } from 'kysely';
 import type { ClientMetadata } from 'oidc-provider';
 import { type IdpConfig, loadIdpConfig } from '../shared/config/idp.ts';
 import { connectDatabase, databaseTarget } from '../shared/db/connect.ts';
@@ -21,6 +22,7 @@ import { observeProviderEvents } from './oidc/events.ts';
 import { createProvider } from './oidc/provider.ts';
 import { replaceableProvider } from './oidc/replaceable-provider.ts';
 import { loadSigningKeys } from './oidc/signing-keys.ts';
+import { openShortLivedStore } from './state/open.ts';
 import { createRenderer } from './views/renderer.ts';
 
 /** How often a running copy re-reads the signing keys, so all copies roll over together. */
@@ -28,10 +30,10 @@ const SIGNING_KEY_CHECK_MS = 60 * 1000;
 
 export const IDP_MIGRATIONS = path.join(import.meta.dirname, '..', 'migrations', 'idp');
 
-export function idpDatabase(config: IdpConfig) {
+export function idpDatabase(config: IdpConfig, log?: LogConfig) {
   return connectDatabase<IdpTables>(
     databaseTarget(config.databaseUrl, path.join(config.dataDir, 'idp.sqlite')),
-    { timeouts: config.databaseTimeouts, name: 'idp' },
+    { timeouts: config.databaseTimeouts, name: 'idp', log },
   ).db;
 }
 
@@ -43,6 +45,8 @@ export type StartIdpOptions = {
   clients?: ClientMetadata[];
   /** Tests shorten the wait between tries of mail and back-channel logouts. */
   retrySchedule?: RetrySchedule;
+  /** Kysely's query log, for tests and benchmarks that count what a flow writes. */
+  queryLog?: LogConfig;
 };
 
 /** Starts a complete IdP: store, migrations, keys, provider, pages, mail worker and sweeps. */
@@ -56,8 +60,12 @@ export async function startIdp(options: StartIdpOptions = {}) {
   const clients = configured.some((client) => client.client_id === ACCOUNT_CLIENT_ID)
     ? configured
     : [...configured, accountClientMetadata(config.issuer)];
-  const db = idpDatabase(config);
+  const db = idpDatabase(config, options.queryLog);
   await migrateToLatest(db, IDP_MIGRATIONS);
+  const shortLived = await openShortLivedStore(config, db).catch(async (error: unknown) => {
+    await db.destroy();
+    throw error;
+  });
 
   const [signingKeys, cookieKeys, cookieSecret, botCheckKey] = await Promise.all([
     loadSigningKeys(db, config.signingKeyRotationSeconds),
@@ -82,11 +90,16 @@ export async function startIdp(options: StartIdpOptions = {}) {
       .catch((error: unknown) => app.log.error({ err: error }, 'back-channel logout delivery failed'));
   };
   const renderer = createRenderer({ issuer: config.issuer });
-  const botCheck = createBotCheck({ db, hmacKey: botCheckKey, maxNumber: options.botCheckDifficulty });
+  const botCheck = createBotCheck({
+    spent: shortLived.spentProofs,
+    hmacKey: botCheckKey,
+    maxNumber: options.botCheckDifficulty,
+  });
   const providerWith = (keys: typeof signingKeys) =>
     createProvider({
       config,
       db,
+      shortLived,
       renderer,
       signingKeys: keys,
       cookieKeys: [cookieKeys],
@@ -111,13 +124,17 @@ export async function startIdp(options: StartIdpOptions = {}) {
     config,
     db,
     provider,
+    shortLived,
     renderer,
     accounts,
     botCheck,
     cookieSecret,
     mailQueued: () => mailWorker?.wake(),
-    // Another store (REDIS_URL) is one more line here.
-    readiness: { database: databaseAnswers(db), migrations: migrationsCurrent(db, IDP_MIGRATIONS) },
+    readiness: {
+      database: databaseAnswers(db),
+      migrations: migrationsCurrent(db, IDP_MIGRATIONS),
+      ...(shortLived.answers ? { redis: shortLived.answers } : {}),
+    },
     logger: options.logger,
   });
   observeProviderEvents(provider, app.log);
@@ -130,7 +147,7 @@ export async function startIdp(options: StartIdpOptions = {}) {
     retrySchedule: options.retrySchedule,
   });
   const stopSweeps = scheduleSweeps(
-    () => sweepExpired(db, botCheck.sweep),
+    () => sweepExpired(db, shortLived),
     10 * 60 * 1000,
     (error) => app.log.error({ err: error }, 'sweep failed'),
   );
@@ -148,6 +165,7 @@ export async function startIdp(options: StartIdpOptions = {}) {
     app,
     config,
     db,
+    shortLived,
     provider,
     url: config.issuer,
     /** The metrics listener, when IDP_METRICS_PORT is set. */
@@ -161,6 +179,7 @@ export async function startIdp(options: StartIdpOptions = {}) {
       await app.close();
       await mailWorker?.stop();
       await logoutWorker?.stop();
+      await shortLived.close();
       await db.destroy();
     },
   };

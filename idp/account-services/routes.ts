@@ -56,6 +56,7 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
   const { issuer } = config;
   const service = createAccountSettings({
     db: deps.db,
+    shortLived: deps.shortLived,
     provider,
     accounts: deps.accounts,
     issuer,

@@ -15,9 +15,10 @@ import { emailKeyExists, setPassword } from '../accounts/repository.ts';
 import type { AccountService } from '../accounts/service.ts';
 import { type ActivityEntry, listActivity, recordActivity } from '../activity/repository.ts';
 import type { IdpDatabase } from '../database.ts';
-import { forgetConsents, listConsents, withdrawConsent } from '../oidc/consents.ts';
+import { forgetConsents, listConsents, revokeSiteGrants, withdrawConsent } from '../oidc/consents.ts';
 import { endSessions } from '../oidc/end-sessions.ts';
 import { findSecurityKeyAccount } from '../security-key/repository.ts';
+import type { ShortLivedStore } from '../state/short-lived-store.ts';
 import { createSecretGuard } from '../throttling/guard.ts';
 import { revokeTrustedDevices } from '../throttling/trusted-devices.ts';
 import {
@@ -78,6 +79,7 @@ export type BotCheckAnswer = string | undefined;
 
 export function createAccountSettings(deps: {
   db: IdpDatabase;
+  shortLived: ShortLivedStore;
   provider: Provider;
   accounts: AccountService;
   issuer: string;
@@ -88,6 +90,7 @@ export function createAccountSettings(deps: {
   // The same secret as at sign-in, so guesses here and there share one count.
   const passwordGuard = createSecretGuard({
     db,
+    counters: deps.shortLived.counters,
     botCheck: deps.botCheck,
     mailQueued: deps.mailQueued,
     secret: 'password',
@@ -253,7 +256,7 @@ export function createAccountSettings(deps: {
       await enqueueMail(tx, passwordChangedNotice(account.email));
     });
     deps.mailQueued();
-    await endSessions(provider, db, account.id, { sessionId: keepSessionId });
+    await endSessions(provider, deps.shortLived, account.id, { sessionId: keepSessionId });
   }
 
   /** The address is stored unconfirmed and used (by password recovery) only once confirmed. */
@@ -371,7 +374,7 @@ export function createAccountSettings(deps: {
       await forgetConsents(tx, actor.accountId);
       await recordActivity(tx, entry(actor, 'sign-out-everywhere'));
     });
-    await endSessions(provider, db, actor.accountId);
+    await endSessions(provider, deps.shortLived, actor.accountId);
   }
 
   function allowedSites(accountId: string) {
@@ -380,8 +383,10 @@ export function createAccountSettings(deps: {
 
   /** The site loses its access now; the next sign-in there asks again. */
   async function withdrawSite(actor: Actor, clientId: string): Promise<void> {
+    // The site's grants go first: if the store fails, the "Allow" is still listed and can be withdrawn again.
+    const revoked = await revokeSiteGrants(deps.shortLived, actor.accountId, clientId);
     await db.transaction().execute(async (tx) => {
-      if (await withdrawConsent(tx, actor.accountId, clientId)) {
+      if ((await withdrawConsent(tx, actor.accountId, clientId)) || revoked) {
         await recordActivity(tx, { ...entry(actor, 'site-withdrawn'), clientId });
       }
     });

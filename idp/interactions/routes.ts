@@ -11,7 +11,7 @@ import { type Interaction, requireInteraction } from './current.ts';
 import { accountChoice, signInForm } from './forms.ts';
 import { deviceIdsOf, rememberedAccounts } from './remembered-accounts.ts';
 
-type Deps = Pick<PageDeps, 'provider' | 'db' | 'accounts' | 'botCheck' | 'mailQueued'>;
+type Deps = Pick<PageDeps, 'provider' | 'db' | 'shortLived' | 'accounts' | 'botCheck' | 'mailQueued'>;
 type UidParams = { Params: { uid: string } };
 
 // The widget's answer rides along with the password once the guard asks for it.
@@ -25,6 +25,7 @@ export async function interactionRoutes(app: FastifyInstance, deps: Deps) {
     accounts: deps.accounts,
     guard: createSecretGuard({
       db,
+      counters: deps.shortLived.counters,
       botCheck: deps.botCheck,
       mailQueued: deps.mailQueued,
       secret: 'password',

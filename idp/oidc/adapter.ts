@@ -1,21 +1,14 @@
 import type { Transaction } from 'kysely';
 import { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
 import type { IdpDatabase, IdpTables } from '../database.ts';
+import { GRANTABLE_KINDS as GRANTABLE } from '../state/short-lived-store.ts';
 
-/** The kinds revoked with their grant, as in oidc-provider's own adapter. */
-const GRANTABLE_KINDS = [
-  'AccessToken',
-  'AuthorizationCode',
-  'RefreshToken',
-  'DeviceCode',
-  'BackchannelAuthenticationRequest',
-  'PreAuthorizedCode',
-];
+const GRANTABLE_KINDS = [...GRANTABLE];
 
 /**
- * One table holds every oidc-provider model (sessions, codes, tokens, grants,
- * interactions, registered clients), so any copy of the IdP can finish a flow
- * that another copy began.
+ * One table holds oidc-provider's models kept in the database (registered
+ * clients always; sessions, codes, tokens, grants and interactions when there
+ * is no Redis), so any copy of the IdP can finish a flow that another began.
  */
 export function createAdapterFactory(db: IdpDatabase) {
   return (kind: string): Adapter => new KyselyAdapter(db, kind);

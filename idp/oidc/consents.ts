@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { IdpDatabase, IdpTables } from '../database.ts';
-import { revokeGrants } from './adapter.ts';
+import type { ShortLivedStore } from '../state/short-lived-store.ts';
 
 type Store = IdpDatabase | Transaction<IdpTables>;
 
@@ -59,26 +59,27 @@ export async function forgetConsents(db: Store, accountId: string): Promise<void
   await db.deleteFrom('consents').where('account_id', '=', accountId).execute();
 }
 
-/**
- * One site's "Allow" withdrawn, and with it what the site holds: the grants of
- * this person to it and their tokens, so a refresh token stops working too.
- * Returns whether there was anything to withdraw.
- */
+/** One site's stored "Allow" withdrawn; true when there was one. */
 export async function withdrawConsent(db: Store, accountId: string, clientId: string): Promise<boolean> {
   const removed = await db
     .deleteFrom('consents')
     .where('account_id', '=', accountId)
     .where('client_id', '=', clientId)
     .executeTakeFirst();
-  const grants = await db
-    .selectFrom('oidc_models')
-    .select(['id', 'payload'])
-    .where('kind', '=', 'Grant')
-    .where('account_id', '=', accountId)
-    .execute();
-  const toClient = grants
-    .filter((grant) => (JSON.parse(grant.payload) as { clientId?: string }).clientId === clientId)
-    .map((grant) => grant.id);
-  await revokeGrants(db, toClient);
-  return removed.numDeletedRows > 0n || toClient.length > 0;
+  return removed.numDeletedRows > 0n;
+}
+
+/**
+ * What a site holds of a person: the grants to it and their tokens, so a
+ * refresh token stops working too. Returns whether there was any.
+ */
+export async function revokeSiteGrants(
+  shortLived: ShortLivedStore,
+  accountId: string,
+  clientId: string,
+): Promise<boolean> {
+  const grants = await shortLived.grantsOf(accountId);
+  const toClient = grants.filter((grant) => grant.payload.clientId === clientId).map((grant) => grant.id);
+  await shortLived.revokeGrants(toClient);
+  return toClient.length > 0;
 }

@@ -1,5 +1,5 @@
 import type Provider from 'oidc-provider';
-import type { IdpDatabase } from '../database.ts';
+import type { ShortLivedStore } from '../state/short-lived-store.ts';
 
 // oidc-provider's Client has these; its published types leave them out.
 type BackchannelClient = {
@@ -20,42 +20,20 @@ type StoredSession = {
  */
 export async function endSessions(
   provider: Provider,
-  db: IdpDatabase,
+  shortLived: ShortLivedStore,
   accountId: string,
   keep?: { sessionId: string },
 ): Promise<void> {
-  const rows = await db
-    .selectFrom('oidc_models')
-    .select(['kind', 'id', 'payload'])
-    .where('account_id', '=', accountId)
-    .where('kind', '=', 'Session')
-    .execute();
-  const kept = rows.find((row) => row.kind === 'Session' && row.id === keep?.sessionId);
-  const keptGrants = Object.values((kept && (JSON.parse(kept.payload) as StoredSession).authorizations) ?? {})
+  const sessions = await shortLived.sessionsOf(accountId);
+  const kept = sessions.find((session) => session.id === keep?.sessionId);
+  const keptGrants = Object.values((kept?.payload as StoredSession | undefined)?.authorizations ?? {})
     .map((authorization) => authorization.grantId)
     .filter((grantId): grantId is string => Boolean(grantId));
-  const ended = rows.filter((row) => row !== kept).map((row) => JSON.parse(row.payload) as StoredSession);
+  const ended = sessions
+    .filter((session) => session !== kept)
+    .map((session) => session.payload as StoredSession);
 
-  await db.transaction().execute(async (tx) => {
-    let doomed = tx
-      .deleteFrom('oidc_models')
-      .where('account_id', '=', accountId)
-      .where('kind', '!=', 'Client');
-    if (kept) {
-      doomed = doomed.where((eb) =>
-        eb.and([
-          eb.or([eb('kind', '!=', 'Session'), eb('id', '!=', kept.id)]),
-          ...(keptGrants.length > 0
-            ? [
-                eb.or([eb('grant_id', 'is', null), eb('grant_id', 'not in', keptGrants)]),
-                eb.or([eb('kind', '!=', 'Grant'), eb('id', 'not in', keptGrants)]),
-              ]
-            : []),
-        ]),
-      );
-    }
-    await doomed.execute();
-  });
+  await shortLived.forgetAccount(accountId, kept && { sessionId: kept.id, grantIds: keptGrants });
 
   await Promise.allSettled(
     ended.flatMap((session) =>

@@ -6,6 +6,7 @@ import { ServiceUnavailable } from '../../shared/http/errors.ts';
 import { queueBackchannelLogouts } from '../backchannel/queue-hook.ts';
 import type { OwedLogout } from '../backchannel/repository.ts';
 import type { IdpDatabase } from '../database.ts';
+import { LONG_LIVED_KINDS, type ShortLivedStore } from '../state/short-lived-store.ts';
 import type { Renderer } from '../views/renderer.ts';
 import { findAccountClaims } from './account-claims.ts';
 import { ACR_VALUES } from './acr.ts';
@@ -19,6 +20,7 @@ import { sessionLifetime } from './session-lifetime.ts';
 export type ProviderDeps = {
   config: IdpConfig;
   db: IdpDatabase;
+  shortLived: ShortLivedStore;
   renderer: Renderer;
   signingKeys: JWK[];
   cookieKeys: string[];
@@ -30,6 +32,7 @@ export type ProviderDeps = {
 export function createProvider({
   config,
   db,
+  shortLived,
   renderer,
   signingKeys,
   cookieKeys,
@@ -45,8 +48,9 @@ export function createProvider({
       typeof client.client_name === 'string' ? [comparableName(client.client_name)] : [],
     ),
   ]);
+  const longLived = createAdapterFactory(db);
   const configuration: Configuration = {
-    adapter: createAdapterFactory(db),
+    adapter: (kind) => (LONG_LIVED_KINDS.has(kind) ? longLived(kind) : shortLived.adapter(kind)),
     clients,
     jwks: { keys: signingKeys as Configuration['jwks'] extends { keys: infer K } ? K : never },
     findAccount: (_ctx, sub) => findAccountClaims(db, sub),

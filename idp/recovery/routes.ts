@@ -36,12 +36,14 @@ export async function recoveryRoutes(app: FastifyInstance, deps: PageDeps) {
   const { secretAnswerReset } = deps.config;
   const recovery = createRecoveryService({
     db: deps.db,
+    shortLived: deps.shortLived,
     provider,
     issuer: deps.config.issuer,
     mailQueued: deps.mailQueued,
     // The form always carries the bot check; the guard verifies it, once.
     secretAnswerGuard: createSecretGuard({
       db: deps.db,
+      counters: deps.shortLived.counters,
       botCheck: deps.botCheck,
       mailQueued: deps.mailQueued,
       secret: 'secret-answer',

@@ -1,6 +1,5 @@
 import type { Transaction } from 'kysely';
 import type Provider from 'oidc-provider';
-import { countInWindow } from '../../shared/db/window-counters.ts';
 import { DomainError, InvalidInput, LinkInvalid, Throttled } from '../../shared/http/errors.ts';
 import { enqueueMail } from '../../shared/mail/outbox.ts';
 import { hashSecret, verifyAgainstNothing, verifySecret } from '../../shared/security/hashing.ts';
@@ -16,6 +15,7 @@ import { emailKeyExists, setPassword } from '../accounts/repository.ts';
 import { recordActivity } from '../activity/repository.ts';
 import type { IdpDatabase, IdpTables } from '../database.ts';
 import { endSessions } from '../oidc/end-sessions.ts';
+import type { ShortLivedStore } from '../state/short-lived-store.ts';
 import type { SecretGuard } from '../throttling/guard.ts';
 import { createTrustedDevices, revokeTrustedDevices } from '../throttling/trusted-devices.ts';
 import { passwordChangedMail, recoveryLockedMail, resetLinkMail } from './mails.ts';
@@ -120,6 +120,7 @@ function recoveryLocked(account: RecoveryAccount, now = Date.now()): boolean {
  */
 export function createRecoveryService(deps: {
   db: IdpDatabase;
+  shortLived: ShortLivedStore;
   provider: Provider;
   issuer: string;
   mailQueued: () => void;
@@ -136,7 +137,7 @@ export function createRecoveryService(deps: {
   async function requestResetLink(email: string, linkBase: string): Promise<void> {
     const key = emailKey(email);
     // Unknown addresses are counted too, so the limit itself tells nothing.
-    const requests = await countInWindow(db, `reset-link:${key}`, HOUR_MS);
+    const requests = await deps.shortLived.counters.count(`reset-link:${key}`, HOUR_MS);
     if (requests > RESET_LINK_REQUESTS_PER_HOUR) return;
     const account = await findRecoveryAccountByEmailKey(db, key);
     if (!account || recoveryLocked(account)) return;
@@ -285,7 +286,7 @@ export function createRecoveryService(deps: {
   /** Whoever knew the old password is out: every session, grant and refresh token ends. */
   async function afterPasswordChange(accountId: string) {
     deps.mailQueued();
-    await endSessions(provider, db, accountId);
+    await endSessions(provider, deps.shortLived, accountId);
   }
 
   async function checkDisownLink(token: unknown): Promise<void> {

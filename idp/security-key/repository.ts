@@ -70,51 +70,6 @@ export async function replaceSecurityKeyHash(
     .execute();
 }
 
-/**
- * A step of a security key change that is not finished yet (a set-up waiting
- * for its answers to be confirmed, a reset whose answers were proved). It is
- * kept with oidc-provider's artifacts: it expires and is swept with them, and
- * it goes when the account's sessions are ended.
- */
-const PENDING_KIND = 'PendingSecurityKey';
-
-export async function savePendingStep(
-  db: Executor,
-  id: string,
-  accountId: string,
-  payload: object,
-  expiresAt: number,
-): Promise<void> {
-  const row = { payload: JSON.stringify(payload), account_id: accountId, expires_at: expiresAt };
-  await db
-    .insertInto('oidc_models')
-    .values({ kind: PENDING_KIND, id, grant_id: null, user_code: null, uid: null, consumed_at: null, ...row })
-    .onConflict((conflict) => conflict.columns(['kind', 'id']).doUpdateSet(row))
-    .execute();
-}
-
-export async function findPendingStep(db: Executor, id: string, accountId: string, now = Date.now()) {
-  const row = await db
-    .selectFrom('oidc_models')
-    .select(['payload', 'expires_at'])
-    .where('kind', '=', PENDING_KIND)
-    .where('id', '=', id)
-    .where('account_id', '=', accountId)
-    .executeTakeFirst();
-  if (!row || (row.expires_at !== null && row.expires_at <= now)) return undefined;
-  return { payload: JSON.parse(row.payload) as unknown, expiresAt: row.expires_at ?? now };
-}
-
-/** True when this call removed the step: of two concurrent finishes only one wins. */
-export async function deletePendingStep(db: Executor, id: string): Promise<boolean> {
-  const result = await db
-    .deleteFrom('oidc_models')
-    .where('kind', '=', PENDING_KIND)
-    .where('id', '=', id)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows) === 1;
-}
-
 function parseStrings(json: string | null): string[] {
   if (!json) return [];
   try {

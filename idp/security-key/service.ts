@@ -8,6 +8,7 @@ import { normalizeAnswer } from '../accounts/normalize.ts';
 import { type ActivityEntry, recordActivity } from '../activity/repository.ts';
 import type { IdpDatabase } from '../database.ts';
 import { endSessions } from '../oidc/end-sessions.ts';
+import type { ShortLivedStore } from '../state/short-lived-store.ts';
 import { createSecretGuard, type GuardedAttempt } from '../throttling/guard.ts';
 import { countGuardRefusal } from '../throttling/service.ts';
 import { createTrustedDevices } from '../throttling/trusted-devices.ts';
@@ -15,12 +16,9 @@ import type { SetUpChoice } from './forms.ts';
 import { securityKeyResetMail, securityKeySetMail } from './mails.ts';
 import {
   attachSecurityKey,
-  deletePendingStep,
-  findPendingStep,
   findSecurityKeyAccount,
   replaceSecurityKeyHash,
   type SecurityKeyAccount,
-  savePendingStep,
 } from './repository.ts';
 
 /** Who and where a try came from, for the activity the owner sees. */
@@ -71,13 +69,16 @@ export class StepMissing extends DomainError {
 
 export function createSecurityKeyService(deps: {
   db: IdpDatabase;
+  shortLived: ShortLivedStore;
   provider: Provider;
   botCheck: BotCheck;
   mailQueued: () => void;
 }) {
   const { db, provider } = deps;
-  const keyGuard = createSecretGuard({ ...deps, secret: 'security-key' });
-  const answersGuard = createSecretGuard({ ...deps, secret: 'security-key-answers' });
+  const { shortLived } = deps;
+  const counters = shortLived.counters;
+  const keyGuard = createSecretGuard({ ...deps, counters, secret: 'security-key' });
+  const answersGuard = createSecretGuard({ ...deps, counters, secret: 'security-key-answers' });
   const devices = createTrustedDevices(db);
 
   /** The guard's view of a try: the trusted lane only for a browser where the key was typed before. */
@@ -130,11 +131,11 @@ export function createSecurityKeyService(deps: {
       answerHashes,
       wrongConfirmations: 0,
     };
-    await savePendingStep(db, stepId('set-up', owner), accountId, pending, expiresAt);
+    await shortLived.savePendingStep(stepId('set-up', owner), accountId, pending, expiresAt);
   }
 
   async function pendingSetUp(owner: StepOwner, accountId: string) {
-    const step = await findPendingStep(db, stepId('set-up', owner), accountId);
+    const step = await shortLived.findPendingStep(stepId('set-up', owner), accountId);
     return step && { setUp: step.payload as PendingSetUp, expiresAt: step.expiresAt };
   }
 
@@ -162,15 +163,14 @@ export function createSecurityKeyService(deps: {
     if (!(await answersMatch(setUp.answerHashes, answers))) {
       const wrong = setUp.wrongConfirmations + 1;
       if (wrong >= CONFIRMATION_TRIES) {
-        await deletePendingStep(db, stepId('set-up', owner));
+        await shortLived.takePendingStep(stepId('set-up', owner));
         throw new WrongSecret(
           'The answers do not match',
           'The answers did not match the ones you chose, several times. Nothing was saved: choose your security key and questions again.',
           {},
         );
       }
-      await savePendingStep(
-        db,
+      await shortLived.savePendingStep(
         stepId('set-up', owner),
         accountId,
         { ...setUp, wrongConfirmations: wrong },
@@ -184,9 +184,10 @@ export function createSecurityKeyService(deps: {
     }
     const now = Date.now();
     const { verifiedEmails, key: previous } = await account(accountId);
+    // Of two confirmations sent at once only one takes the step and attaches the key. The step
+    // may live in Redis, outside the transaction: if the transaction fails, the person starts again.
+    if (!(await shortLived.takePendingStep(stepId('set-up', owner)))) throw new StepMissing();
     await db.transaction().execute(async (tx) => {
-      // Of two confirmations sent at once only one attaches the key.
-      if (!(await deletePendingStep(tx, stepId('set-up', owner)))) throw new StepMissing();
       await attachSecurityKey(tx, accountId, setUp, now);
       await recordActivity(
         tx,
@@ -202,7 +203,7 @@ export function createSecurityKeyService(deps: {
       for (const to of verifiedEmails) await enqueueMail(tx, securityKeySetMail(to, Boolean(previous)));
     });
     deps.mailQueued();
-    if (previous) await endSessions(provider, db, accountId, { sessionId: keepSessionId });
+    if (previous) await endSessions(provider, deps.shortLived, accountId, { sessionId: keepSessionId });
   }
 
   /**
@@ -260,11 +261,16 @@ export function createSecurityKeyService(deps: {
       );
     }
     await tried.succeeded();
-    await savePendingStep(db, stepId('reset', owner), accountId, { answersProvedAt: Date.now() }, expiresAt);
+    await shortLived.savePendingStep(
+      stepId('reset', owner),
+      accountId,
+      { answersProvedAt: Date.now() },
+      expiresAt,
+    );
   }
 
   async function resetProved(owner: StepOwner, accountId: string): Promise<boolean> {
-    return (await findPendingStep(db, stepId('reset', owner), accountId)) !== undefined;
+    return (await shortLived.findPendingStep(stepId('reset', owner), accountId)) !== undefined;
   }
 
   /**
@@ -283,8 +289,8 @@ export function createSecurityKeyService(deps: {
     await refuseThePassword(passwordHash, key);
     const keyHash = await hashSecret(key);
     const now = Date.now();
+    if (!(await shortLived.takePendingStep(stepId('reset', owner)))) throw new StepMissing();
     await db.transaction().execute(async (tx) => {
-      if (!(await deletePendingStep(tx, stepId('reset', owner)))) throw new StepMissing();
       await replaceSecurityKeyHash(tx, accountId, keyHash, now);
       await recordActivity(
         tx,
@@ -294,7 +300,7 @@ export function createSecurityKeyService(deps: {
       for (const to of verifiedEmails) await enqueueMail(tx, securityKeyResetMail(to));
     });
     deps.mailQueued();
-    await endSessions(provider, db, accountId, { sessionId: keepSessionId });
+    await endSessions(provider, deps.shortLived, accountId, { sessionId: keepSessionId });
   }
 
   return {

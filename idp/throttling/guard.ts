@@ -1,15 +1,14 @@
 import { z } from 'zod';
-import { clearCount, countInWindow } from '../../shared/db/window-counters.ts';
 import { InvalidInput, Throttled } from '../../shared/http/errors.ts';
 import { enqueueMail } from '../../shared/mail/outbox.ts';
 import { throttleHits } from '../../shared/observability/metrics.ts';
 import { type BotCheck, MAX_PAYLOAD_LENGTH } from '../../shared/security/botcheck.ts';
+import type { CounterReading, WindowCounters } from '../../shared/state/counters.ts';
 import { findAccountById } from '../accounts/repository.ts';
 import { recordActivity } from '../activity/repository.ts';
 import type { IdpDatabase } from '../database.ts';
 import { clientNetwork } from './client-address.ts';
 import { lockoutMail } from './mails.ts';
-import { type CounterRow, findCounters, uncountTry } from './repository.ts';
 import type { TrustedDevice } from './trusted-devices.ts';
 
 const MINUTE_MS = 60_000;
@@ -83,6 +82,8 @@ export type SecretGuard = {
 
 export type SecretGuardDeps = {
   db: IdpDatabase;
+  /** The throttle counters, in the database or in Redis. */
+  counters: WindowCounters;
   botCheck: BotCheck;
   mailQueued: () => void;
   secret: GuardedSecret;
@@ -143,7 +144,7 @@ type Lane = { key: string; limit: LaneLimit; owner?: string };
  * refused with the time to wait.
  */
 export function createSecretGuard(deps: SecretGuardDeps): SecretGuard {
-  const { db, secret } = deps;
+  const { db, secret, counters } = deps;
   const limits = { ...DEFAULT_LIMITS, ...deps.limits };
   const now = deps.now ?? Date.now;
 
@@ -168,9 +169,9 @@ export function createSecretGuard(deps: SecretGuardDeps): SecretGuard {
     return Math.min(limits.firstDelayMs * 2 ** (failures - limit.failures), limits.maxDelayMs);
   }
 
-  function failuresIn(lane: Lane, row: CounterRow | undefined, at: number) {
+  function failuresIn(lane: Lane, row: CounterReading | undefined, at: number) {
     return row && row.windowStartedAt > at - lane.limit.windowMs
-      ? { count: row.count, lastAt: row.lastFailureAt }
+      ? { count: row.count, lastAt: row.lastCountedAt }
       : { count: 0, lastAt: 0 };
   }
 
@@ -202,7 +203,7 @@ export function createSecretGuard(deps: SecretGuardDeps): SecretGuard {
     const lanes = lanesOf(attempt);
     const keys = lanes.map((lane) => lane.key);
     const at = now();
-    const rows = await findCounters(db, keys);
+    const rows = await counters.read(keys);
     const before = lanes.map((lane) => failuresIn(lane, rows.get(lane.key), at));
     const limited = lanes.map((lane, i) => before[i]!.count >= lane.limit.failures);
 
@@ -224,9 +225,7 @@ export function createSecretGuard(deps: SecretGuardDeps): SecretGuard {
 
     // Counted before the secret is checked, so a burst of simultaneous guesses
     // cannot all pass on one reading; a right secret takes its count back.
-    const counts = await Promise.all(
-      lanes.map((lane) => countInWindow(db, lane.key, lane.limit.windowMs, at)),
-    );
+    const counts = await Promise.all(lanes.map((lane) => counters.count(lane.key, lane.limit.windowMs, at)));
     // Past a limit one try per wait goes through: one that another try overtook
     // between the reading and the count waits like any other.
     const overtaken = lanes.findIndex(
@@ -255,8 +254,8 @@ export function createSecretGuard(deps: SecretGuardDeps): SecretGuard {
         // lanes of untrusted browsers are shared with whoever is guessing, so
         // they only lose this try: the owner signing in somewhere must not
         // hand an attacker a fresh allowance.
-        if (attempt.trustedDevice) await clearCount(db, keys[0]!);
-        else await uncountTry(db, keys);
+        if (attempt.trustedDevice) await counters.clear(keys[0]!);
+        else await counters.uncount(keys);
       },
     };
   }

@@ -9,6 +9,8 @@ import {
   port,
   positiveInt,
   postgresUrl,
+  redisKeyPrefix,
+  redisUrl,
   trustedProxies,
 } from './load.ts';
 import { mailConfigFrom, mailSchema } from './mail.ts';
@@ -20,6 +22,8 @@ const schema = z
     HOST: z.string().min(1).default('localhost'),
     DATA_DIR: z.string().min(1).default('data'),
     IDP_DATABASE_URL: postgresUrl.optional(),
+    REDIS_URL: redisUrl.optional(),
+    REDIS_KEY_PREFIX: redisKeyPrefix.default('passport:idp:'),
     IDP_CLIENTS_FILE: z.string().min(1).optional(),
     IDP_CLIENTS: z.string().min(2).optional(),
     IDP_INITIAL_ACCESS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -49,6 +53,8 @@ export function loadIdpConfig(env: NodeJS.ProcessEnv = process.env) {
     port,
     dataDir: path.resolve(raw.DATA_DIR),
     databaseUrl: raw.IDP_DATABASE_URL,
+    /** Where short-lived state goes; unset, it stays in the database. */
+    redis: raw.REDIS_URL ? { url: raw.REDIS_URL, keyPrefix: raw.REDIS_KEY_PREFIX } : undefined,
     clientsFile: raw.IDP_CLIENTS_FILE,
     /** Static clients configured at all, in the file or inline (IDP_CLIENTS). */
     hasStaticClients: Boolean(raw.IDP_CLIENTS_FILE || raw.IDP_CLIENTS),

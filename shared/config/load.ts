@@ -43,6 +43,16 @@ export const postgresUrl = z
   .string()
   .refine((value) => /^postgres(ql)?:\/\//.test(value), 'must be a postgres:// URL');
 
+export const redisUrl = z
+  .string()
+  .refine((value) => /^rediss?:\/\/[^/]/.test(value), 'must be a redis:// or rediss:// URL');
+
+// Letters, digits and a few separators: a prefix is part of every key, never a pattern.
+export const redisKeyPrefix = z
+  .string()
+  .max(64)
+  .regex(/^[A-Za-z0-9_.:-]+$/, 'may hold only letters, digits and _ . : -');
+
 export const smtpUrl = z
   .string()
   .refine((value) => /^smtps?:\/\//.test(value), 'must be an smtp:// or smtps:// URL');

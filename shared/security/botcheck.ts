@@ -1,8 +1,7 @@
 import { type Challenge, createChallenge, randomInt, verifySolution } from 'altcha-lib';
 import { deriveKey } from 'altcha-lib/algorithms/sha';
-import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import type { SharedTables } from '../db/tables.ts';
+import type { SpentProofs } from '../state/spent-proofs.ts';
 
 /**
  * The ALTCHA proof-of-work bot check that guards public forms (sign-up,
@@ -19,8 +18,9 @@ export interface BotCheck {
   sweep(): Promise<void>;
 }
 
-export type BotCheckOptions<Schema extends SharedTables = SharedTables> = {
-  db: Kysely<Schema>;
+export type BotCheckOptions = {
+  /** Where accepted solutions are remembered: the database, or Redis. */
+  spent: SpentProofs;
   hmacKey: string;
   /** Upper bound of the secret counter a browser must find: the work is about half of it on average. */
   maxNumber?: number;
@@ -69,10 +69,8 @@ const solvedChallengeSchema = z.object({
 
 type SolvedChallenge = z.infer<typeof solvedChallengeSchema>;
 
-export function createBotCheck<Schema extends SharedTables>(options: BotCheckOptions<Schema>): BotCheck {
-  // Kysely is invariant in its schema; a service's schema holds ours, and we only touch ours.
-  const db = options.db as unknown as Kysely<SharedTables>;
-  const { hmacKey } = options;
+export function createBotCheck(options: BotCheckOptions): BotCheck {
+  const { hmacKey, spent } = options;
   const maxNumber = options.maxNumber ?? DEFAULT_MAX_NUMBER;
   const expiresInSeconds = options.expiresInSeconds ?? DEFAULT_EXPIRES_IN_SECONDS;
   if (!hmacKey) throw new Error('The bot check needs an HMAC key.');
@@ -99,12 +97,14 @@ export function createBotCheck<Schema extends SharedTables>(options: BotCheckOpt
     async verify(payload) {
       const solved = decodeSolvedChallenge(payload);
       if (!solved || !(await solutionHolds(solved, hmacKey))) return false;
-      return spendChallenge(db, solved);
+      // Spent with the signature as its name: of two concurrent submissions one passes.
+      return spent.spend(
+        solved.challenge.signature,
+        solved.challenge.parameters.expiresAt * 1000 + CLOCK_SKEW_MARGIN_MS,
+      );
     },
 
-    async sweep() {
-      await db.deleteFrom('botcheck_spent').where('expires_at', '<', Date.now()).execute();
-    },
+    sweep: () => spent.sweep(),
   };
 }
 
@@ -137,21 +137,4 @@ async function solutionHolds(solved: SolvedChallenge, hmacKey: string): Promise<
     // altcha-lib throws on parameters it cannot use; from a form that is just a wrong answer.
     return false;
   }
-}
-
-/**
- * Records the challenge as spent and reports whether this call was the first.
- * The check and the write are one statement, so two concurrent submissions of
- * one solution cannot both pass.
- */
-async function spendChallenge(db: Kysely<SharedTables>, solved: SolvedChallenge): Promise<boolean> {
-  const result = await db
-    .insertInto('botcheck_spent')
-    .values({
-      signature: solved.challenge.signature,
-      expires_at: solved.challenge.parameters.expiresAt * 1000 + CLOCK_SKEW_MARGIN_MS,
-    })
-    .onConflict((conflict) => conflict.column('signature').doNothing())
-    .executeTakeFirst();
-  return result.numInsertedOrUpdatedRows === 1n;
 }

@@ -9,6 +9,7 @@ import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
 import { firstLink } from '../helpers/mailbox.ts';
 import { expectHeading } from '../helpers/pages.ts';
 import { freePort } from '../helpers/ports.ts';
+import { ageSignIns } from '../helpers/stored-state.ts';
 
 type Browser = Awaited<ReturnType<typeof openBrowser>>;
 
@@ -115,20 +116,7 @@ describe('account services in a real browser', () => {
       .select('id')
       .where('email_key', '=', emailKey(person.email))
       .executeTakeFirstOrThrow();
-    const row = await idp.db
-      .selectFrom('oidc_models')
-      .select(['id', 'payload'])
-      .where('kind', '=', 'Session')
-      .where('account_id', '=', account.id)
-      .executeTakeFirstOrThrow();
-    const payload = JSON.parse(row.payload) as { loginTs: number };
-    payload.loginTs -= 11 * 60;
-    await idp.db
-      .updateTable('oidc_models')
-      .set({ payload: JSON.stringify(payload) })
-      .where('kind', '=', 'Session')
-      .where('id', '=', row.id)
-      .execute();
+    await ageSignIns(idp, account.id, 11 * 60);
 
     await page.getByRole('link', { name: 'Alternate e-mail address' }).click();
     await expectHeading(page, 'Confirm it is you', { exact: true });

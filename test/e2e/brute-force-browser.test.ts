@@ -5,6 +5,7 @@ import { openBrowser } from '../helpers/browser.ts';
 import { HttpSession } from '../helpers/http-session.ts';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
 import { authorizationRequest, discover, REDIRECT_URI } from '../helpers/oidc-client.ts';
+import { moveThrottlesBack } from '../helpers/stored-state.ts';
 import { startTestSite } from '../helpers/test-site.ts';
 
 type Site = Awaited<ReturnType<typeof startTestSite>>;
@@ -102,13 +103,7 @@ describe('brute-force defence in a real browser', () => {
     const owner = await registerPerson(idp);
     await lockOutStrangers(owner);
     // The wait after the fifth failure is over; the bot check is still due.
-    await idp.db
-      .updateTable('throttle_counters')
-      .set((eb) => ({
-        window_started_at: eb('window_started_at', '-', 2_000),
-        updated_at: eb('updated_at', '-', 2_000),
-      }))
-      .execute();
+    await moveThrottlesBack(idp, 2_000);
 
     const page = await browser.page();
     await page.goto(site.loginUrl);

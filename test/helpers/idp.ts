@@ -1,12 +1,14 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { LogConfig } from 'kysely';
 import { startIdp } from '../../idp/server.ts';
 import { startDevMailbox } from '../../shared/mail/dev-mailbox.ts';
 import type { RetrySchedule } from '../../shared/queue/retry-schedule.ts';
 import { createMailbox } from './mailbox.ts';
 import { freePort } from './ports.ts';
 import { createPostgresDatabase } from './postgres.ts';
+import { redisSettings, suiteRedisSettings } from './redis.ts';
 
 export type Store = 'sqlite' | 'postgres';
 export const STORES: Store[] = ['sqlite', 'postgres'];
@@ -16,6 +18,10 @@ export type TestIdpOptions = {
   clients?: Record<string, unknown>[];
   initialAccessToken?: string;
   env?: Record<string, string>;
+  /** Kysely's query log of the IdP's database. */
+  queryLog?: LogConfig;
+  /** Short-lived state in Redis (true) or in the database (false) whatever the suite runs on. */
+  redis?: boolean;
   /** Logger options (a level and a stream to capture); no log when unset. */
   logger?: object;
   /** A short wait between tries of mail and back-channel logouts, so outages can be short. */
@@ -29,6 +35,8 @@ export type TestIdpOptions = {
 export async function startTestIdp(options: TestIdpOptions = {}) {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'passport-idp-'));
   const postgres = options.store === 'postgres' ? await createPostgresDatabase() : undefined;
+  const redis =
+    options.redis === undefined ? suiteRedisSettings() : options.redis ? redisSettings() : undefined;
   const mailServer = await startDevMailbox({ smtpPort: 0, httpPort: 0 });
   const port = await freePort();
   const env: Record<string, string> = {
@@ -37,6 +45,7 @@ export async function startTestIdp(options: TestIdpOptions = {}) {
     SMTP_URL: `smtp://127.0.0.1:${mailServer.smtpPort}`,
     LOG_LEVEL: 'silent',
     ...(postgres ? { IDP_DATABASE_URL: postgres.url } : {}),
+    ...redis?.env,
     ...(options.initialAccessToken ? { IDP_INITIAL_ACCESS_TOKEN: options.initialAccessToken } : {}),
     ...options.env,
   };
@@ -49,6 +58,7 @@ export async function startTestIdp(options: TestIdpOptions = {}) {
     logger: options.logger ?? false,
     botCheckDifficulty: 1000,
     retrySchedule: options.retrySchedule,
+    queryLog: options.queryLog,
   });
   return {
     ...idp,
@@ -58,6 +68,7 @@ export async function startTestIdp(options: TestIdpOptions = {}) {
       await idp.close();
       await mailServer.close();
       await postgres?.drop();
+      await redis?.forget();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

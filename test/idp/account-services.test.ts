@@ -7,6 +7,7 @@ import { STORES, startTestIdp, type TestIdp } from '../helpers/idp.ts';
 import { firstLink } from '../helpers/mailbox.ts';
 import { discover, REDIRECT_URI, signIn } from '../helpers/oidc-client.ts';
 import { freePort } from '../helpers/ports.ts';
+import { ageSignIns } from '../helpers/stored-state.ts';
 
 const SITE_SECRET = 'account-services-site-secret-0123456789';
 const TEN_KB = 'x'.repeat(10 * 1024);
@@ -98,31 +99,14 @@ describe.each(STORES)('account services on %s', (store) => {
   }
 
   async function ageSignIn(accountId: string, seconds: number) {
-    const row = await idp.db
-      .selectFrom('oidc_models')
-      .select(['id', 'payload'])
-      .where('kind', '=', 'Session')
-      .where('account_id', '=', accountId)
-      .executeTakeFirstOrThrow();
-    const payload = JSON.parse(row.payload) as { loginTs: number; exp: number };
-    payload.loginTs -= seconds;
-    await idp.db
-      .updateTable('oidc_models')
-      .set({ payload: JSON.stringify(payload) })
-      .where('kind', '=', 'Session')
-      .where('id', '=', row.id)
-      .execute();
-    return row.id;
+    const [sessionId] = await ageSignIns(idp, accountId, seconds);
+    return sessionId!;
   }
 
   async function storedSession(sessionId: string) {
-    const row = await idp.db
-      .selectFrom('oidc_models')
-      .select('payload')
-      .where('kind', '=', 'Session')
-      .where('id', '=', sessionId)
-      .executeTakeFirstOrThrow();
-    return JSON.parse(row.payload) as { loginTs: number; exp: number; accountId: string };
+    const session = await idp.shortLived.adapter('Session').find(sessionId);
+    if (!session) throw new Error(`no session ${sessionId}`);
+    return session as { loginTs: number; exp: number; accountId: string };
   }
 
   test('without a session, /account signs in through the sign-in page as the account client and returns to the page asked for', async () => {

@@ -133,7 +133,7 @@ describe.each(STORES)('back-channel logout on %s', (store) => {
     await receiver.stop();
     const seen = receiver.tokens.length;
 
-    await endSessions(idp.provider, idp.db, sub);
+    await endSessions(idp.provider, idp.shortLived, sub);
 
     await vi.waitFor(async () => {
       const row = await idp.db.selectFrom('backchannel_logouts').selectAll().executeTakeFirstOrThrow();

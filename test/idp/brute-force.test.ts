@@ -4,6 +4,7 @@ import { solveBotCheck } from '../helpers/botcheck.ts';
 import { HttpSession } from '../helpers/http-session.ts';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
 import { authorizationRequest, discover, type oidc, REDIRECT_URI } from '../helpers/oidc-client.ts';
+import { moveThrottlesBack } from '../helpers/stored-state.ts';
 
 const SITE_SECRET = 'site-secret-0123456789-0123456789';
 const WRONG = 'The e-mail address or password is incorrect.';
@@ -70,13 +71,7 @@ describe('brute-force defence of the password', () => {
 
   /** Time passes for every failure counter, as it would while the attacker waits. */
   async function letTimePass(ms: number) {
-    await idp.db
-      .updateTable('throttle_counters')
-      .set((eb) => ({
-        window_started_at: eb('window_started_at', '-', ms),
-        updated_at: eb('updated_at', '-', ms),
-      }))
-      .execute();
+    await moveThrottlesBack(idp, ms);
   }
 
   /** A browser that signed in to the account once, so its device cookie names it. */

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -20,6 +20,39 @@ describe('configuration', () => {
     expect(config.sessionIdleSeconds).toBe(60 * 60);
     expect(config.secretAnswerReset).toBe(true);
     expect(loadIdpConfig({ IDP_SECRET_ANSWER_RESET: 'false' }).secretAnswerReset).toBe(false);
+    expect(config.redis).toBeUndefined();
+  });
+
+  test('REDIS_URL moves short-lived state to Redis, under a key prefix of its own', () => {
+    expect(loadIdpConfig({ REDIS_URL: 'redis://cache:6379/2' }).redis).toEqual({
+      url: 'redis://cache:6379/2',
+      keyPrefix: 'passport:idp:',
+    });
+    expect(loadIdpConfig({ REDIS_URL: 'rediss://cache', REDIS_KEY_PREFIX: 'idp-b:' }).redis?.keyPrefix).toBe(
+      'idp-b:',
+    );
+  });
+
+  test('an IdP whose Redis does not answer stops with one clear line that does not show the URL', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'passport-no-redis-'));
+    const result = spawnSync(process.execPath, ['idp/main.ts'], {
+      env: {
+        ...process.env,
+        DATA_DIR: dataDir,
+        IDP_PORT: '0',
+        REDIS_URL: 'redis://:hunter2-secret@127.0.0.1:1',
+        NODE_NO_WARNINGS: '1',
+      },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(78);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toEqual([
+      expect.stringMatching(/^Invalid configuration: REDIS_URL: no Redis answers there/),
+    ]);
+    expect(result.stderr).not.toContain('hunter2');
+    await rm(dataDir, { recursive: true, force: true });
   });
 
   test.each([
@@ -33,6 +66,9 @@ describe('configuration', () => {
     ['IDP_SESSION_HOURS', 'twelve'],
     ['IDP_SESSION_IDLE_MINUTES', '-5'],
     ['IDP_SECRET_ANSWER_RESET', 'maybe'],
+    ['REDIS_URL', 'http://cache:6379'],
+    ['REDIS_KEY_PREFIX', 'two words'],
+    ['REDIS_KEY_PREFIX', 'any*'],
   ])('a bad %s names the variable', (variable, value) => {
     expect(() => loadIdpConfig({ [variable]: value })).toThrow(
       new RegExp(`^Invalid configuration: ${variable}: `),

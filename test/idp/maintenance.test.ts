@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { queueLogout } from '../../idp/backchannel/repository.ts';
 import type { IdpTables } from '../../idp/database.ts';
 import { sweepExpired } from '../../idp/maintenance.ts';
+import { databaseShortLivedStore } from '../../idp/state/database-store.ts';
 import { enqueueMail } from '../../shared/mail/outbox.ts';
 import { createTestDatabase, STORES, type TestDatabase } from '../helpers/databases.ts';
 
@@ -32,7 +33,7 @@ describe.each(STORES)('the IdP sweep on %s', (store) => {
     await mark('given-up-long-ago', { gave_up_at: now - 8 * DAY });
     await mark('given-up-yesterday', { gave_up_at: now - DAY });
 
-    await sweepExpired(db, async () => {}, now);
+    await sweepExpired(db, databaseShortLivedStore(db), now);
 
     const left = await db.selectFrom('outbox').select('recipient').orderBy('recipient').execute();
     expect(left.map((row) => row.recipient)).toEqual([
@@ -52,7 +53,7 @@ describe.each(STORES)('the IdP sweep on %s', (store) => {
     await mark('delivered-yesterday', { delivered_at: now - DAY });
     await mark('given-up-long-ago', { gave_up_at: now - 8 * DAY });
 
-    await sweepExpired(db, async () => {}, now);
+    await sweepExpired(db, databaseShortLivedStore(db), now);
 
     const left = await db
       .selectFrom('backchannel_logouts')
@@ -84,7 +85,7 @@ describe.each(STORES)('the IdP sweep on %s', (store) => {
       ])
       .execute();
 
-    await sweepExpired(db, async () => {}, now);
+    await sweepExpired(db, databaseShortLivedStore(db), now);
 
     const left = await db.selectFrom('email_tokens').select('token_hash').orderBy('token_hash').execute();
     expect(left.map((row) => row.token_hash)).toEqual(['expired-yesterday', 'live', 'spent-yesterday']);

@@ -12,6 +12,7 @@ import { createMailbox } from '../helpers/mailbox.ts';
 import { authorizationRequest, discover, REDIRECT_URI } from '../helpers/oidc-client.ts';
 import { freePort } from '../helpers/ports.ts';
 import { createPostgresDatabase } from '../helpers/postgres.ts';
+import { suiteRedisSettings } from '../helpers/redis.ts';
 
 const SECRET = 'scale-out-client-secret-0123456789-abcdef';
 
@@ -32,6 +33,8 @@ describe('two IdP copies on one PostgreSQL', () => {
     const mailServer = await startDevMailbox({ smtpPort: 0, httpPort: 0 });
     const dataDir = await mkdtemp(path.join(tmpdir(), 'passport-scale-'));
     cleanups.push(postgres.drop, mailServer.close, () => rm(dataDir, { recursive: true, force: true }));
+    const redis = suiteRedisSettings();
+    if (redis) cleanups.push(redis.forget);
     const issuerPort = await freePort();
     const secondPort = await freePort();
     const env = {
@@ -40,6 +43,7 @@ describe('two IdP copies on one PostgreSQL', () => {
       IDP_DATABASE_URL: postgres.url,
       SMTP_URL: `smtp://127.0.0.1:${mailServer.smtpPort}`,
       LOG_LEVEL: 'silent',
+      ...redis?.env,
     };
     const clients = [
       { client_id: 'site', client_secret: SECRET, first_party: true, redirect_uris: [REDIRECT_URI] },

@@ -6,6 +6,7 @@ import { solveBotCheck } from '../helpers/botcheck.ts';
 import { HttpSession } from '../helpers/http-session.ts';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
 import { authorizationRequest, discover, oidc, REDIRECT_URI } from '../helpers/oidc-client.ts';
+import { ageSignIns, moveThrottlesBack, pendingSteps } from '../helpers/stored-state.ts';
 
 const STRONG_SECRET = 'strong-site-secret-0123456789-0123456789';
 const PLAIN_SECRET = 'plain-site-secret-0123456789-0123456789';
@@ -156,19 +157,13 @@ describe('security key step-up', () => {
     return Number(row.n);
   }
 
-  async function pendingSteps(accountId: string) {
-    const rows = await idp.db
-      .selectFrom('oidc_models')
-      .select('id')
-      .where('kind', '=', 'PendingSecurityKey')
-      .where('account_id', '=', accountId)
-      .execute();
-    return rows.length;
+  async function pendingStepCount(accountId: string) {
+    return (await pendingSteps(idp, accountId)).length;
   }
 
   async function storedState(person: TestPerson) {
     const key = await storedKey(person);
-    return { key, mails: await count('outbox'), pending: await pendingSteps(key.id) };
+    return { key, mails: await count('outbox'), pending: await pendingStepCount(key.id) };
   }
 
   /** A person whose account has a key, and a browser whose session reached the strong level. */
@@ -219,12 +214,9 @@ describe('security key step-up', () => {
     for (const question of QUESTIONS) expect(walk.html).toContain(question.replace("'", '&#39;'));
     // Until the answers are confirmed the account has no key, and nothing plain is kept anywhere.
     expect((await storedKey(person)).security_key_hash).toBeNull();
-    const pending = await idp.db
-      .selectFrom('oidc_models')
-      .select('payload')
-      .where('kind', '=', 'PendingSecurityKey')
-      .execute();
-    expect(pending.map((row) => row.payload).join()).not.toMatch(/harbour|Lisbon|Smith/i);
+    const pending = await pendingSteps(idp, (await storedKey(person)).id);
+    expect(pending).toHaveLength(1);
+    expect(JSON.stringify(pending)).not.toMatch(/harbour|Lisbon|Smith/i);
 
     await walk.post('/security-key/confirm', answersForm(['  rex THE   dog ', 'lisbon', 'MRS SMITH']));
     expect(walk.at).toBe('/security-key');
@@ -565,16 +557,7 @@ describe('security key step-up', () => {
 
   /** Time passing for a throttle, without waiting: the last failure moves into the past. */
   async function movePauseBack(key: string, ms: number) {
-    const row = await idp.db
-      .selectFrom('throttle_counters')
-      .select(['updated_at', 'window_started_at'])
-      .where('key', '=', key)
-      .executeTakeFirstOrThrow();
-    await idp.db
-      .updateTable('throttle_counters')
-      .set({ updated_at: Number(row.updated_at) - ms, window_started_at: Number(row.window_started_at) - ms })
-      .where('key', '=', key)
-      .execute();
+    await moveThrottlesBack(idp, ms, key);
   }
 
   describe('bad input on every form: a clear message, a 4xx, nothing stored', () => {
@@ -792,22 +775,7 @@ describe('security key step-up', () => {
     test('a sign-in older than 10 minutes is sent to prove the key again first', async () => {
       const { person, browser } = await personWithKey();
       const { id } = await storedKey(person);
-      const sessions = await idp.db
-        .selectFrom('oidc_models')
-        .select(['id', 'payload'])
-        .where('kind', '=', 'Session')
-        .where('account_id', '=', id)
-        .execute();
-      for (const session of sessions) {
-        const payload = JSON.parse(session.payload) as { loginTs: number };
-        payload.loginTs -= 11 * 60;
-        await idp.db
-          .updateTable('oidc_models')
-          .set({ payload: JSON.stringify(payload) })
-          .where('kind', '=', 'Session')
-          .where('id', '=', session.id)
-          .execute();
-      }
+      await ageSignIns(idp, id, 11 * 60);
       const response = await browser.request(`${idp.issuer}/account/security-key`);
       expect(response.status).toBe(303);
       expect(response.headers.get('location')).toBe('/account/confirm?return=/account/security-key');
@@ -815,7 +783,7 @@ describe('security key step-up', () => {
       expect(new URL(confirm.headers.get('location')!).searchParams.get('acr_values')).toBe(ACR_STRONG);
       const posted = await browser.request(`${idp.issuer}/account/security-key`, { form: setUpForm() });
       expect(posted.status).toBe(303);
-      expect(await pendingSteps(id)).toBe(0);
+      expect(await pendingStepCount(id)).toBe(0);
     });
   });
 });

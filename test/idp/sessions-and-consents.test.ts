@@ -6,6 +6,7 @@ import { HttpSession } from '../helpers/http-session.ts';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
 import { authorizationRequest, discover, oidc, REDIRECT_URI, signIn } from '../helpers/oidc-client.ts';
 import { freePort } from '../helpers/ports.ts';
+import { rewriteSession, storedSessions } from '../helpers/stored-state.ts';
 
 const SECRET = 'sessions-and-consents-secret-0123456789';
 const HOUR_MS = 60 * 60 * 1000;
@@ -47,13 +48,8 @@ describe('sessions and the sites a person allowed', () => {
     return row.id;
   }
 
-  async function storedSessions(person: TestPerson) {
-    return idp.db
-      .selectFrom('oidc_models')
-      .select(['id', 'payload', 'expires_at'])
-      .where('kind', '=', 'Session')
-      .where('account_id', '=', await accountIdOf(person))
-      .execute();
+  async function sessionsOf(person: TestPerson) {
+    return storedSessions(idp, await accountIdOf(person));
   }
 
   async function consentedSites(person: TestPerson) {
@@ -86,37 +82,32 @@ describe('sessions and the sites a person allowed', () => {
     const person = await registerPerson(idp);
     await signIn(await discover(idp.issuer, 'home', SECRET), new HttpSession(), person);
     const after = Date.now();
-    const [session] = await storedSessions(person);
-    expect(session!.expires_at!).toBeLessThanOrEqual(after + HOUR_MS);
+    const [session] = await sessionsOf(person);
+    expect(session!.expiresAt!).toBeLessThanOrEqual(after + HOUR_MS);
   });
 
   test('a session with "Sign me in automatically" is kept for the remembered days', async () => {
     const person = await registerPerson(idp);
     const before = Date.now();
     await signIn(await discover(idp.issuer, 'home', SECRET), new HttpSession(), person, { remember: true });
-    const [session] = await storedSessions(person);
-    expect(session!.expires_at! - before).toBeGreaterThan(29 * DAY_MS);
+    const [session] = await sessionsOf(person);
+    expect(session!.expiresAt! - before).toBeGreaterThan(29 * DAY_MS);
   });
 
   test('use keeps a session alive, but never past 12 hours after the sign-in', async () => {
     const person = await registerPerson(idp);
     const browser = new HttpSession();
     await signIn(await discover(idp.issuer, 'home', SECRET), browser, person);
-    const [session] = await storedSessions(person);
+    const [session] = await sessionsOf(person);
     // The sign-in happened eleven and a half hours ago.
-    const payload = JSON.parse(session!.payload) as { loginTs: number };
-    payload.loginTs = Math.floor((Date.now() - 11.5 * HOUR_MS) / 1000);
-    await idp.db
-      .updateTable('oidc_models')
-      .set({ payload: JSON.stringify(payload) })
-      .where('kind', '=', 'Session')
-      .where('id', '=', session!.id)
-      .execute();
+    await rewriteSession(idp, session!, (payload) => {
+      payload.loginTs = Math.floor((Date.now() - 11.5 * HOUR_MS) / 1000);
+    });
 
     expect((await authorize(browser, 'home')).atSite).toBe(true);
     const after = Date.now();
-    const [used] = await storedSessions(person);
-    expect(used!.expires_at!).toBeLessThanOrEqual(after + HOUR_MS / 2);
+    const [used] = await sessionsOf(person);
+    expect(used!.expiresAt!).toBeLessThanOrEqual(after + HOUR_MS / 2);
   });
 
   test('"Sign out everywhere" also forgets every site the person allowed', async () => {

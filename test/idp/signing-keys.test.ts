@@ -17,6 +17,7 @@ import { createMailbox } from '../helpers/mailbox.ts';
 import { discover, REDIRECT_URI, signIn } from '../helpers/oidc-client.ts';
 import { freePort } from '../helpers/ports.ts';
 import { createPostgresDatabase } from '../helpers/postgres.ts';
+import { suiteRedisSettings } from '../helpers/redis.ts';
 
 const ROTATION_SECONDS = 90 * 24 * 60 * 60;
 const SECRET = 'signing-keys-client-secret-0123456789-abcdef';
@@ -41,6 +42,8 @@ describe('signing keys shared by IdP copies on PostgreSQL', () => {
     const mailServer = await startDevMailbox({ smtpPort: 0, httpPort: 0 });
     const dataDir = await mkdtemp(path.join(tmpdir(), 'passport-keys-'));
     cleanups.push(postgres.drop, mailServer.close, () => rm(dataDir, { recursive: true, force: true }));
+    const redis = suiteRedisSettings();
+    if (redis) cleanups.push(redis.forget);
     const issuerPort = await freePort();
     const ports = [issuerPort, ...(await Promise.all(Array.from({ length: count - 1 }, () => freePort())))];
     const env = {
@@ -49,6 +52,7 @@ describe('signing keys shared by IdP copies on PostgreSQL', () => {
       IDP_DATABASE_URL: postgres.url,
       SMTP_URL: `smtp://127.0.0.1:${mailServer.smtpPort}`,
       LOG_LEVEL: 'silent',
+      ...redis?.env,
     };
     const clients = [
       { client_id: 'site', client_secret: SECRET, first_party: true, redirect_uris: [REDIRECT_URI] },

@@ -12,6 +12,7 @@ import { createMailbox } from '../helpers/mailbox.ts';
 import { authorizationRequest, discover, REDIRECT_URI } from '../helpers/oidc-client.ts';
 import { freePort } from '../helpers/ports.ts';
 import { createPostgresDatabase } from '../helpers/postgres.ts';
+import { redisSettings } from '../helpers/redis.ts';
 
 const SECRET = 'spend-once-client-secret-0123456789-abcdef';
 const ROUNDS = 20;
@@ -22,10 +23,14 @@ type TokenAnswer = {
 };
 
 /**
- * Two IdP copies on one PostgreSQL (SQLite would serialise the race away): a
- * code or a refresh token sent to both at once is spent by exactly one of them.
+ * Two IdP copies on one PostgreSQL (SQLite would serialise the race away), with
+ * codes and tokens in the database or in one Redis: a code or a refresh token
+ * sent to both at once is spent by exactly one of them.
  */
-describe('codes and refresh tokens are spent once, across two copies on PostgreSQL', () => {
+describe.each([
+  { store: 'PostgreSQL', redis: false },
+  { store: 'Redis', redis: true },
+])('codes and refresh tokens are spent once, across two copies on $store', ({ redis }) => {
   let first: RunningIdp;
   let secondUrl: string;
   let browser: HttpSession;
@@ -38,12 +43,15 @@ describe('codes and refresh tokens are spent once, across two copies on PostgreS
     cleanups.push(postgres.drop, mailServer.close, () => rm(dataDir, { recursive: true, force: true }));
     const issuerPort = await freePort();
     const secondPort = await freePort();
+    const shortLived = redis ? redisSettings() : undefined;
+    if (shortLived) cleanups.push(shortLived.forget);
     const env = {
       DATA_DIR: dataDir,
       IDP_ISSUER: `http://localhost:${issuerPort}`,
       IDP_DATABASE_URL: postgres.url,
       SMTP_URL: `smtp://127.0.0.1:${mailServer.smtpPort}`,
       LOG_LEVEL: 'silent',
+      ...shortLived?.env,
     };
     const clients = [
       {

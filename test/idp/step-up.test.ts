@@ -8,6 +8,7 @@ import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
 import { startLogoutReceiver } from '../helpers/logout-receiver.ts';
 import { firstLink } from '../helpers/mailbox.ts';
 import { authorizationRequest, discover, oidc, REDIRECT_URI } from '../helpers/oidc-client.ts';
+import { ageSignIns, pendingSteps, storedSessions } from '../helpers/stored-state.ts';
 
 const EXTRANET_SECRET = 'extranet-like-secret-0123456789-0123456789';
 const KEY = 'harbour-lantern-42';
@@ -137,39 +138,13 @@ describe('step-up for every credential change', () => {
       .select(['purpose', 'consumed_at'])
       .where('account_id', '=', accountId)
       .execute();
-    const pending = await idp.db
-      .selectFrom('oidc_models')
-      .select('id')
-      .where('kind', '=', 'PendingSecurityKey')
-      .where('account_id', '=', accountId)
-      .execute();
+    const pending = await pendingSteps(idp, accountId);
     return { account, tokens, pending: pending.length };
   }
 
   async function sessionsOf(accountId: string) {
-    const rows = await idp.db
-      .selectFrom('oidc_models')
-      .select(['id', 'payload'])
-      .where('kind', '=', 'Session')
-      .where('account_id', '=', accountId)
-      .execute();
-    return rows.map((row) => ({
-      id: row.id,
-      ...(JSON.parse(row.payload) as { loginTs: number; acr: string }),
-    }));
-  }
-
-  async function ageSignIns(accountId: string, seconds: number) {
-    for (const session of await sessionsOf(accountId)) {
-      const { id, ...payload } = session;
-      payload.loginTs -= seconds;
-      await idp.db
-        .updateTable('oidc_models')
-        .set({ payload: JSON.stringify(payload) })
-        .where('kind', '=', 'Session')
-        .where('id', '=', id)
-        .execute();
-    }
+    const sessions = await storedSessions(idp, accountId);
+    return sessions.map((session) => ({ ...session.payload, id: session.id }));
   }
 
   /** The extranet's authorization request walked as far as a browser with only `person`'s password gets. */
@@ -292,7 +267,7 @@ describe('step-up for every credential change', () => {
     const { person, browser } = await personWithKey();
     const { id } = await accountOf(person);
     await openWithKey(browser, '/account/email');
-    await ageSignIns(id, RECENT_WINDOW_SECONDS + 60);
+    await ageSignIns(idp, id, RECENT_WINDOW_SECONDS + 60);
 
     const asked = await browser.request(url('/account/secret-question'));
     expect(asked.headers.get('location')).toBe('/account/confirm?return=%2Faccount%2Fsecret-question');
@@ -317,7 +292,7 @@ describe('step-up for every credential change', () => {
     const person = await registerPerson(idp);
     const { browser } = await signInToAccount(person);
     const { id } = await accountOf(person);
-    await ageSignIns(id, RECENT_WINDOW_SECONDS + 60);
+    await ageSignIns(idp, id, RECENT_WINDOW_SECONDS + 60);
     expect((await browser.request(url('/account/secret-question'))).headers.get('location')).toBe(
       '/account/confirm?return=%2Faccount%2Fsecret-question',
     );
@@ -459,20 +434,7 @@ describe('the account pages count password guesses before checking them (Postgre
       .select('id')
       .where('email_key', '=', emailKey(person.email))
       .executeTakeFirstOrThrow();
-    const row = await idp.db
-      .selectFrom('oidc_models')
-      .select(['id', 'payload'])
-      .where('kind', '=', 'Session')
-      .where('account_id', '=', account.id)
-      .executeTakeFirstOrThrow();
-    const payload = JSON.parse(row.payload) as { loginTs: number };
-    payload.loginTs -= 11 * 60;
-    await idp.db
-      .updateTable('oidc_models')
-      .set({ payload: JSON.stringify(payload) })
-      .where('id', '=', row.id)
-      .where('kind', '=', 'Session')
-      .execute();
+    await ageSignIns(idp, account.id, 11 * 60);
     return browser;
   }
 

@@ -9,6 +9,7 @@ import { migrateToLatest } from '../../shared/db/migrate.ts';
 import type { SharedTables } from '../../shared/db/tables.ts';
 import { botCheckRoutes } from '../../shared/http/botcheck-routes.ts';
 import { type BotCheck, createBotCheck } from '../../shared/security/botcheck.ts';
+import { databaseSpentProofs } from '../../shared/state/spent-proofs.ts';
 import { solveBotCheck } from '../helpers/botcheck.ts';
 import { createPostgresDatabase } from '../helpers/postgres.ts';
 
@@ -37,7 +38,11 @@ describe.each(['sqlite', 'postgres'] as const)('bot check on %s', (store) => {
       postgres ? { postgresUrl: postgres.url } : { sqliteFile: path.join(dataDir, 'botcheck.sqlite') },
     ).db;
     await migrateToLatest(db, path.resolve('migrations/idp'));
-    botCheck = createBotCheck({ db, hmacKey: 'a-test-key-for-the-bot-check-hmac', maxNumber: 200 });
+    botCheck = createBotCheck({
+      spent: databaseSpentProofs(db),
+      hmacKey: 'a-test-key-for-the-bot-check-hmac',
+      maxNumber: 200,
+    });
     app = Fastify({ logger: false });
     await app.register(botCheckRoutes, { botCheck });
     baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -87,7 +92,11 @@ describe.each(['sqlite', 'postgres'] as const)('bot check on %s', (store) => {
   });
 
   test('a challenge signed with another key is refused', async () => {
-    const stranger = createBotCheck({ db, hmacKey: 'someone-elses-key-for-the-bot-check', maxNumber: 200 });
+    const stranger = createBotCheck({
+      spent: databaseSpentProofs(db),
+      hmacKey: 'someone-elses-key-for-the-bot-check',
+      maxNumber: 200,
+    });
     const strangerApp = Fastify({ logger: false });
     await strangerApp.register(botCheckRoutes, { botCheck: stranger });
     try {

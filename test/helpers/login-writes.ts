@@ -1,0 +1,42 @@
+import type { LogEvent } from 'kysely';
+import { registerPerson } from './accounts.ts';
+import { HttpSession } from './http-session.ts';
+import { type Store, startTestIdp } from './idp.ts';
+import { discover, oidc, REDIRECT_URI, signIn } from './oidc-client.ts';
+
+const SECRET = 'login-writes-client-secret-0123456789-abcdef';
+const WRITE = /^\s*(?:insert\s+into|update|delete\s+from)\s+"?([a-z_]+)"?/i;
+
+/**
+ * The database writes of one full login (authorize, sign-in, code, token,
+ * userinfo) of a person who already has an account, by table, counted from
+ * the IdP's own query log.
+ */
+export async function countLoginWrites(options: { store: Store; redis: boolean }) {
+  const writes = new Map<string, number>();
+  let counting = false;
+  const idp = await startTestIdp({
+    store: options.store,
+    redis: options.redis,
+    clients: [{ client_id: 'site', client_secret: SECRET, first_party: true, redirect_uris: [REDIRECT_URI] }],
+    queryLog(event: LogEvent) {
+      const table = counting && event.level === 'query' ? WRITE.exec(event.query.sql)?.[1] : undefined;
+      if (table) writes.set(table, (writes.get(table) ?? 0) + 1);
+    },
+  });
+  try {
+    const person = await registerPerson(idp);
+    const config = await discover(idp.issuer, 'site', SECRET);
+    counting = true;
+    const tokens = await signIn(config, new HttpSession(), person);
+    await oidc.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub);
+    counting = false;
+    return writes;
+  } finally {
+    await idp.close();
+  }
+}
+
+export function totalWrites(writes: Map<string, number>): number {
+  return [...writes.values()].reduce((sum, count) => sum + count, 0);
+}
