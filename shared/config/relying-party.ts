@@ -23,6 +23,7 @@ const schema = z
       .default(8),
     RP_TRUST_PROXY: trustedProxies.default(false),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    NODE_ENV: z.string().optional(),
   })
   .extend(mailSchema.shape);
 
@@ -41,6 +42,8 @@ export function loadRelyingPartyConfig(env: NodeJS.ProcessEnv = process.env) {
     issuer: raw.RP_ISSUER,
     clientId: raw.RP_CLIENT_ID,
     clientSecret: raw.RP_CLIENT_SECRET,
+    /** The image sets NODE_ENV=production: there the extranet must be a confidential client. */
+    production: raw.NODE_ENV === 'production',
     requiredAcr: raw.RP_REQUIRED_ACR,
     sessionSeconds: raw.RP_SESSION_HOURS * 3600,
     trustProxy: raw.RP_TRUST_PROXY,
