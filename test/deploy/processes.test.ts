@@ -124,3 +124,33 @@ test('the extranet refuses to start in production without its client secret, in 
     'Invalid configuration: RP_CLIENT_SECRET: required when NODE_ENV is production (the secret the IdP knows this site by)',
   ]);
 });
+
+describe('the containers’ health check', () => {
+  async function check(url: string, host?: string) {
+    const child = spawn(
+      process.execPath,
+      [path.join(ROOT, 'scripts/healthcheck.ts'), url, ...(host ? [host] : [])],
+      {
+        stdio: 'ignore',
+      },
+    );
+    return new Promise<number | null>((resolve) => child.on('exit', resolve));
+  }
+
+  test('passes only on a 2xx answered at the public host, and fails when nothing answers', async () => {
+    // Like the services: anything but the public host is a 421.
+    const server = http.createServer((request, response) => {
+      response.statusCode = request.headers.host === 'passport.localhost:4000' ? 200 : 421;
+      response.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      expect(await check(`http://127.0.0.1:${port}/readyz`, 'passport.localhost:4000')).toBe(0);
+      expect(await check(`http://127.0.0.1:${port}/readyz`)).toBe(1);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    expect(await check(`http://127.0.0.1:${port}/readyz`, 'passport.localhost:4000')).toBe(1);
+  });
+});
