@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { decodeProtectedHeader } from 'jose';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { registerPerson, type TestPerson } from '../helpers/accounts.ts';
 import { runAdmin } from '../helpers/admin-cli.ts';
 import { HttpSession } from '../helpers/http-session.ts';
 import { STORES, startTestIdp, type TestIdp } from '../helpers/idp.ts';
+import { startLogoutReceiver } from '../helpers/logout-receiver.ts';
 import { authorizationRequest, discover, REDIRECT_URI, signIn } from '../helpers/oidc-client.ts';
 import { createPostgresDatabase } from '../helpers/postgres.ts';
 
@@ -77,8 +78,10 @@ describe.each(STORES)('the admin CLI on the IdP (%s)', (store) => {
   let env: Record<string, string>;
   let work: string;
   let person: TestPerson;
+  let logoutReceiver: Awaited<ReturnType<typeof startLogoutReceiver>>;
 
   beforeAll(async () => {
+    logoutReceiver = await startLogoutReceiver();
     idp = await startTestIdp({
       store,
       clients: [
@@ -89,6 +92,8 @@ describe.each(STORES)('the admin CLI on the IdP (%s)', (store) => {
           first_party: true,
           redirect_uris: [REDIRECT_URI],
           grant_types: ['authorization_code', 'refresh_token'],
+          backchannel_logout_uri: logoutReceiver.url,
+          backchannel_logout_session_required: true,
         },
       ],
     });
@@ -104,6 +109,7 @@ describe.each(STORES)('the admin CLI on the IdP (%s)', (store) => {
   });
   afterAll(async () => {
     await idp?.close();
+    await logoutReceiver?.close();
     await rm(work, { recursive: true, force: true });
   });
 
@@ -139,6 +145,11 @@ describe.each(STORES)('the admin CLI on the IdP (%s)', (store) => {
     await signIn(await discover(idp.issuer, 'home', SECRET), browser, person);
     expect(await stillSignedIn(browser)).toBe(true);
     return browser;
+  }
+
+  async function accountIdOf(someone: TestPerson) {
+    const shown = await admin(['accounts', 'show', someone.email]);
+    return /^id\s+(\S+)$/m.exec(shown.stdout)?.[1];
   }
 
   /** The words the sign-in form answers with to this password. */
@@ -218,6 +229,24 @@ describe.each(STORES)('the admin CLI on the IdP (%s)', (store) => {
     expect((await admin(['clients', 'list'])).stdout).not.toContain('broken');
   });
 
+  test.runIf(store === 'postgres')(
+    'two operators adding the same client id at once: one wins, one is told',
+    async () => {
+      const metadata = JSON.stringify({
+        client_id: 'twice',
+        redirect_uris: ['https://twice.example/callback'],
+      });
+      const runs = await Promise.all([
+        admin(['clients', 'add', '-'], metadata),
+        admin(['clients', 'add', '-'], metadata),
+      ]);
+      expect(runs.map((run) => run.code).sort()).toEqual([0, 1]);
+      expect(runs.find((run) => run.code === 1)?.stderr).toBe('error: client twice already exists\n');
+      const secret = /client_secret (\S+)/.exec(runs.find((run) => run.code === 0)!.stdout)?.[1];
+      expect(await tokenEndpointAnswer('twice', secret!)).toBe('invalid_grant');
+    },
+  );
+
   test('a client of IDP_CLIENTS_FILE is neither removed nor given a secret by the CLI', async () => {
     for (const command of ['remove', 'rotate-secret']) {
       const run = await admin(['clients', command, 'home']);
@@ -271,9 +300,13 @@ describe.each(STORES)('the admin CLI on the IdP (%s)', (store) => {
 
   test('a locked account is told so only after the right password, loses its sessions, and signs in again once unlocked', async () => {
     const browser = await signedInBrowser();
+    const seen = logoutReceiver.tokens.length;
     const locked = await admin(['accounts', 'lock', person.email]);
     expect(locked).toMatchObject({ code: 0, stdout: `locked ${person.email}; its sessions ended\n` });
     expect(await stillSignedIn(browser)).toBe(false);
+    // The site that asked for back-channel logout was told before the command returned.
+    expect(logoutReceiver.tokens.length).toBeGreaterThan(seen);
+    expect(decodeJwt(logoutReceiver.tokens[seen]!).sub).toBe(await accountIdOf(person));
 
     const wrong = await signInAnswer('not-the-password-at-all');
     expect(wrong.text).toContain('The e-mail address or password is incorrect.');
