@@ -322,6 +322,13 @@ function exitCodeOf(error: unknown): number | undefined {
     process.stderr.write(`error: ${error.message.split('\n').join('\nerror: ')}\n`);
     return EXIT_REFUSED;
   }
+  // The store refused or is out of reach (a system or PostgreSQL error code): say so in a line, not a stack.
+  if (error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string') {
+    process.stderr.write(
+      `error: the database: ${error.message.split('\n')[0] || (error as NodeJS.ErrnoException).code}\n`,
+    );
+    return EXIT_REFUSED;
+  }
   return undefined;
 }
 

@@ -71,6 +71,14 @@ describe('the admin CLI', () => {
       'error: Invalid configuration: IDP_DATABASE_URL: must be a postgres:// URL',
     );
   });
+
+  test('a database out of reach is one line, not a stack', async () => {
+    const run = await runAdmin(['keys', 'list'], {
+      env: { IDP_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/idp' },
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('error: the database: connect ECONNREFUSED 127.0.0.1:1\n');
+  });
 });
 
 describe.each(STORES)('the admin CLI on the IdP (%s)', (store) => {
