@@ -52,6 +52,8 @@ export interface AccountTable {
   recovery_locked_until: number | null;
   /** Null when the secret answer was set by whoever held the password, not by the owner of the address. */
   secret_answer_confirmed_at: number | null;
+  /** Set by an operator (admin CLI): no sign-in while it is. */
+  locked_at: number | null;
 }
 
 export interface ActivityTable {

@@ -1,11 +1,10 @@
 import { ConfigError } from '../shared/config/load.ts';
+import { exitOnSignals } from '../shared/http/shutdown.ts';
 import { startIdp } from './server.ts';
 
 try {
   const idp = await startIdp();
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => void idp.close().then(() => process.exit(0)));
-  }
+  exitOnSignals(idp, idp.app.log);
 } catch (error) {
   if (error instanceof ConfigError) {
     console.error(error.message);

@@ -37,6 +37,19 @@ export function idpDatabase(config: IdpConfig, log?: LogConfig) {
   ).db;
 }
 
+/** The clients of the configuration: IDP_CLIENTS_FILE or IDP_CLIENTS, `extra`, and the account pages' own. */
+export async function configuredClients(
+  config: IdpConfig,
+  env: NodeJS.ProcessEnv,
+  extra: ClientMetadata[] = [],
+): Promise<ClientMetadata[]> {
+  const configured = [...(await loadStaticClients(config.clientsFile, env)), ...extra];
+  // Account pages sign people in as the IdP's own first-party client.
+  return configured.some((client) => client.client_id === ACCOUNT_CLIENT_ID)
+    ? configured
+    : [...configured, accountClientMetadata(config.issuer)];
+}
+
 export type StartIdpOptions = {
   env?: NodeJS.ProcessEnv;
   logger?: boolean | object;
@@ -52,14 +65,7 @@ export type StartIdpOptions = {
 /** Starts a complete IdP: store, migrations, keys, provider, pages, mail worker and sweeps. */
 export async function startIdp(options: StartIdpOptions = {}) {
   const config = loadIdpConfig(options.env ?? process.env);
-  const configured = [
-    ...(await loadStaticClients(config.clientsFile, options.env ?? process.env)),
-    ...(options.clients ?? []),
-  ];
-  // Account pages sign people in as the IdP's own first-party client.
-  const clients = configured.some((client) => client.client_id === ACCOUNT_CLIENT_ID)
-    ? configured
-    : [...configured, accountClientMetadata(config.issuer)];
+  const clients = await configuredClients(config, options.env ?? process.env, options.clients);
   const db = idpDatabase(config, options.queryLog);
   await migrateToLatest(db, IDP_MIGRATIONS);
   const shortLived = await openShortLivedStore(config, db).catch(async (error: unknown) => {

@@ -1,11 +1,10 @@
 import { ConfigError } from '../shared/config/load.ts';
+import { exitOnSignals } from '../shared/http/shutdown.ts';
 import { startRelyingParty } from './server.ts';
 
 try {
   const extranet = await startRelyingParty();
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => void extranet.close().then(() => process.exit(0)));
-  }
+  exitOnSignals(extranet, extranet.app.log);
 } catch (error) {
   if (error instanceof ConfigError) {
     console.error(error.message);

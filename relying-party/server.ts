@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { LogConfig } from 'kysely';
+import { ConfigError } from '../shared/config/load.ts';
 import { loadRelyingPartyConfig, type RelyingPartyConfig } from '../shared/config/relying-party.ts';
 import { connectDatabase, databaseTarget } from '../shared/db/connect.ts';
 import { migrateToLatest } from '../shared/db/migrate.ts';
@@ -36,6 +37,12 @@ export type StartRelyingPartyOptions = {
 
 export async function startRelyingParty(options: StartRelyingPartyOptions = {}) {
   const config = loadRelyingPartyConfig(options.env ?? process.env);
+  // Checked here, not in the config: the admin CLI reads the same settings and needs no client secret.
+  if (config.production && !config.clientSecret) {
+    throw new ConfigError(
+      'Invalid configuration: RP_CLIENT_SECRET: required when NODE_ENV is production (the secret the IdP knows this site by)',
+    );
+  }
   const db = relyingPartyDatabase(config, options.queryLog);
   await migrateToLatest(db, RP_MIGRATIONS);
   if (options.seedDemoData) await seedDemoData(db);

@@ -6,7 +6,7 @@ type Executor = IdpDatabase | Transaction<IdpTables>;
 export function findCredentialsByEmailKey(db: Executor, emailKey: string) {
   return db
     .selectFrom('accounts')
-    .select(['id', 'password_hash'])
+    .select(['id', 'password_hash', 'locked_at'])
     .where('email_key', '=', emailKey)
     .executeTakeFirst();
 }
@@ -58,4 +58,15 @@ export async function setPassword(db: Executor, accountId: string, passwordHash:
     .set({ password_hash: passwordHash, password_changed_at: now, updated_at: now })
     .where('id', '=', accountId)
     .execute();
+}
+
+/** Locks or unlocks in one conditional write: false when the account was already so (or is unknown). */
+export async function setLocked(db: Executor, accountId: string, locked: boolean, now = Date.now()) {
+  const result = await db
+    .updateTable('accounts')
+    .set({ locked_at: locked ? now : null, updated_at: now })
+    .where('id', '=', accountId)
+    .where('locked_at', locked ? 'is' : 'is not', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }

@@ -5,7 +5,8 @@ import type { IdpDatabase } from '../database.ts';
 /** What a site learns about a person, by scope. `sub` is the opaque id, never the e-mail. */
 export async function findAccountClaims(db: IdpDatabase, sub: string): Promise<Account | undefined> {
   const account = await findAccountById(db, sub);
-  if (!account) return undefined;
+  // A locked account is gone for oidc-provider too: no token or userinfo for a session begun before the lock.
+  if (!account || account.locked_at !== null) return undefined;
   return {
     accountId: account.id,
     claims: () => ({

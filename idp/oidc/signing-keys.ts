@@ -69,3 +69,67 @@ async function generateSigningKey(alg: (typeof ALGORITHMS)[number], slot: number
   const jwk = { ...(await exportJWK(privateKey)), kid, alg, use: 'sig' };
   return { kid, alg, slot, private_jwk: JSON.stringify(jwk), created_at: now, retired_at: null };
 }
+
+export type SigningKeyListing = {
+  kid: string;
+  alg: string;
+  /** signing: signs now; next: published, signs from the next period; previous: verifies only. */
+  state: 'signing' | 'next' | 'previous' | 'legacy';
+  createdAt: number;
+};
+
+/** The keys the JWKS publishes, as loadSigningKeys sees them at `now`. */
+export async function listSigningKeys(
+  db: IdpDatabase,
+  rotationSeconds: number,
+  now = Date.now(),
+): Promise<SigningKeyListing[]> {
+  const current = Math.floor(now / (rotationSeconds * 1000));
+  const states = new Map([
+    [current, 'signing'],
+    [current + 1, 'next'],
+    [current - 1, 'previous'],
+  ] as const);
+  const rows = await db
+    .selectFrom('signing_keys')
+    .select(['kid', 'alg', 'slot', 'created_at'])
+    .orderBy('slot', 'desc')
+    .orderBy('alg')
+    .execute();
+  return rows.flatMap((row) => {
+    const state = row.slot === null ? 'legacy' : states.get(Number(row.slot));
+    return state ? [{ kid: row.kid, alg: row.alg, state, createdAt: Number(row.created_at) }] : [];
+  });
+}
+
+/**
+ * Rotation now rather than at the period's end: the next key (published a
+ * period ago, so every site's cached JWKS already has it) starts signing, the
+ * signing key stays published to verify what it signed, and a fresh next key
+ * is made. The previous key, which signs nothing, goes. Running copies pick
+ * the change up at their next key check. One transaction: a copy reading
+ * meanwhile sees the old set or the new one.
+ */
+export async function rotateSigningKeysNow(
+  db: IdpDatabase,
+  rotationSeconds: number,
+  now = Date.now(),
+): Promise<SigningKeyListing[]> {
+  await loadSigningKeys(db, rotationSeconds, now);
+  const current = Math.floor(now / (rotationSeconds * 1000));
+  const fresh = await Promise.all(ALGORITHMS.map((alg) => generateSigningKey(alg, current + 1, now)));
+  await db.transaction().execute(async (tx) => {
+    await tx
+      .deleteFrom('signing_keys')
+      .where('slot', '=', current - 1)
+      .execute();
+    for (const [from, to] of [
+      [current, current - 1],
+      [current + 1, current],
+    ] as const) {
+      await tx.updateTable('signing_keys').set({ slot: to }).where('slot', '=', from).execute();
+    }
+    await tx.insertInto('signing_keys').values(fresh).execute();
+  });
+  return listSigningKeys(db, rotationSeconds, now);
+}

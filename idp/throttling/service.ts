@@ -1,5 +1,6 @@
 import { InvalidCredentials } from '../../shared/http/errors.ts';
 import { signInFailures, signIns } from '../../shared/observability/metrics.ts';
+import { AccountLocked } from '../accounts/locking.ts';
 import { emailKey } from '../accounts/normalize.ts';
 import { findCredentialsByEmailKey } from '../accounts/repository.ts';
 import type { AccountService } from '../accounts/service.ts';
@@ -83,6 +84,10 @@ export function createPasswordSignIn(deps: {
       throw new PasswordRejected(botCheckNext);
     }
     await tried.succeeded();
+    if (account && account.locked_at !== null) {
+      await recordActivity(db, { ...activity, accountId, success: false, detail: 'locked' });
+      throw new AccountLocked();
+    }
     signIns.inc({ step: 'password' });
     await recordActivity(db, { ...activity, accountId, success: true });
     return accountId;

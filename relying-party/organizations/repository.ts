@@ -322,3 +322,23 @@ export async function listResources(db: Store) {
     .orderBy('published_at', 'desc')
     .execute();
 }
+
+/** Every organization with its number of active profiles, by name (the admin CLI's list). */
+export function listOrganizationsWithProfileCounts(db: Store) {
+  return db
+    .selectFrom('organizations')
+    .select((eb) => [
+      'organizations.name',
+      'organizations.kind',
+      'organizations.plan',
+      'organizations.plan_ends_at',
+      eb
+        .selectFrom('profiles')
+        .select((inner) => inner.fn.countAll<number | string>().as('count'))
+        .whereRef('profiles.organization_id', '=', 'organizations.id')
+        .where('profiles.removed_at', 'is', null)
+        .as('profiles'),
+    ])
+    .orderBy('organizations.name')
+    .execute();
+}

@@ -26,6 +26,7 @@ const schema = z
     // Unset: no metrics listener. Never the public port: the metrics are for the operator only.
     RP_METRICS_PORT: port.optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    NODE_ENV: z.string().optional(),
   })
   .extend(mailSchema.shape)
   .extend(databaseTimeoutsSchema.shape);
@@ -46,6 +47,8 @@ export function loadRelyingPartyConfig(env: NodeJS.ProcessEnv = process.env) {
     issuer: raw.RP_ISSUER,
     clientId: raw.RP_CLIENT_ID,
     clientSecret: raw.RP_CLIENT_SECRET,
+    /** The image sets NODE_ENV=production: there the extranet must be a confidential client. */
+    production: raw.NODE_ENV === 'production',
     requiredAcr: raw.RP_REQUIRED_ACR,
     sessionSeconds: raw.RP_SESSION_HOURS * 3600,
     trustProxy: raw.RP_TRUST_PROXY,
