@@ -9,6 +9,7 @@ import { emailKey } from '../idp/accounts/normalize.ts';
 import { findAccountById, findCredentialsByEmailKey } from '../idp/accounts/repository.ts';
 import { listActivity } from '../idp/activity/repository.ts';
 import { queueLogout } from '../idp/backchannel/repository.ts';
+import { startLogoutWorker } from '../idp/backchannel/worker.ts';
 import type { IdpDatabase } from '../idp/database.ts';
 import { endSessions } from '../idp/oidc/end-sessions.ts';
 import { createProvider } from '../idp/oidc/provider.ts';
@@ -69,7 +70,28 @@ async function idpWithProvider() {
     clients,
     queueLogout: (logout) => queueLogout(db, logout),
   });
-  return { config, db, shortLived, provider, clients };
+  const logouts = startLogoutWorker({
+    db,
+    provider,
+    maxAttempts: config.backchannelLogoutAttempts,
+    log: {
+      info: () => {},
+      warn: (details) =>
+        process.stderr.write(`warning: ${siteOf(details)}: logout not delivered yet; the IdP retries\n`),
+      error: (details) => process.stderr.write(`warning: ${siteOf(details)}: logout given up\n`),
+    },
+  });
+  closers.unshift(() => logouts.stop());
+  /** The sites hear of ended sessions before the command returns, as after a sign-out; the IdP retries the rest. */
+  const endSessionsNow = async (accountId: string) => {
+    await endSessions(provider, shortLived, accountId);
+    await logouts.deliverDue();
+  };
+  return { config, db, shortLived, provider, clients, endSessionsNow };
+}
+
+function siteOf(details: object): string {
+  return String((details as { clientId?: unknown }).clientId ?? 'a site');
 }
 
 async function extranetStore() {
@@ -231,9 +253,9 @@ function buildProgram(): Command {
     .description('Lock an account: no sign-in, and its sessions end now, at the IdP and at the sites.')
     .argument('<account>', 'e-mail address or account id')
     .action(async (which: string) => {
-      const { db, shortLived, provider } = await idpWithProvider();
+      const { db, endSessionsNow } = await idpWithProvider();
       const account = await findAccount(db, which);
-      const changed = await createAccountLocking({ db, shortLived, provider }).lock(account.id);
+      const changed = await createAccountLocking({ db, endSessions: endSessionsNow }).lock(account.id);
       print(
         changed
           ? `locked ${account.email}; its sessions ended`
@@ -245,9 +267,9 @@ function buildProgram(): Command {
     .description('Unlock an account: its owner can sign in again.')
     .argument('<account>', 'e-mail address or account id')
     .action(async (which: string) => {
-      const { db, shortLived, provider } = await idpWithProvider();
+      const { db, endSessionsNow } = await idpWithProvider();
       const account = await findAccount(db, which);
-      const changed = await createAccountLocking({ db, shortLived, provider }).unlock(account.id);
+      const changed = await createAccountLocking({ db, endSessions: endSessionsNow }).unlock(account.id);
       print(changed ? `unlocked ${account.email}` : `${account.email} was not locked`);
     });
   accounts
@@ -255,9 +277,9 @@ function buildProgram(): Command {
     .description('End every session of an account; sites that asked get a back-channel logout.')
     .argument('<account>', 'e-mail address or account id')
     .action(async (which: string) => {
-      const { db, shortLived, provider } = await idpWithProvider();
+      const { db, endSessionsNow } = await idpWithProvider();
       const account = await findAccount(db, which);
-      await endSessions(provider, shortLived, account.id);
+      await endSessionsNow(account.id);
       print(`ended the sessions of ${account.email}`);
     });
 

@@ -1,8 +1,5 @@
-import type Provider from 'oidc-provider';
 import { DomainError } from '../../shared/http/errors.ts';
 import type { IdpDatabase } from '../database.ts';
-import { endSessions } from '../oidc/end-sessions.ts';
-import type { ShortLivedStore } from '../state/short-lived-store.ts';
 import { setLocked } from './repository.ts';
 
 /**
@@ -19,15 +16,15 @@ export class AccountLocked extends DomainError {
 /** An operator's lock: no new sign-in, and every session (and site session) of the account ends now. */
 export function createAccountLocking(deps: {
   db: IdpDatabase;
-  shortLived: ShortLivedStore;
-  provider: Provider;
+  /** Every session of the account, and its sites' sessions through back-channel logout. */
+  endSessions: (accountId: string) => Promise<void>;
 }) {
-  const { db, shortLived, provider } = deps;
+  const { db, endSessions } = deps;
 
   async function lock(accountId: string, now = Date.now()): Promise<boolean> {
     const changed = await setLocked(db, accountId, true, now);
     // Also when it was locked already: a session begun in the instant before the lock must not survive it.
-    await endSessions(provider, shortLived, accountId);
+    await endSessions(accountId);
     return changed;
   }
 
