@@ -123,7 +123,7 @@ export function asksForBotCheck(error: unknown): boolean {
 /** The form field the bot check widget posts: guarded forms add `altcha: botCheckAnswer`. */
 export const botCheckAnswer = z
   .string()
-  .max(MAX_PAYLOAD_LENGTH, 'The answer to the robot check is not valid. Please try again.')
+  .max(MAX_PAYLOAD_LENGTH, { error: () => translate('form_errors.bot_check_invalid') })
   .optional();
 
 type Lane = { key: string; limit: LaneLimit; owner?: string };

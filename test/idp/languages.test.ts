@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { idpCatalogues } from '../../idp/locales/catalogues.ts';
-import { untranslatedKeys } from '../helpers/catalogue-keys.ts';
+import { englishLeftovers, untranslatedKeys } from '../helpers/catalogue-keys.ts';
 import { HttpSession } from '../helpers/http-session.ts';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
 import { authorizationRequest, discover, REDIRECT_URI } from '../helpers/oidc-client.ts';
@@ -120,5 +120,36 @@ describe('Passport speaks English and Brazilian Portuguese', () => {
     const missing = await session.request(`${idp.issuer}/no-such-page`, { headers: PORTUGUESE });
     expect(missing.status).toBe(404);
     expect(await missing.text()).toContain('Página não encontrada');
+  });
+
+  test('every page on the way in, and its errors, is Portuguese through and through', async () => {
+    const session = new HttpSession();
+    const { interaction } = await signInPage(session, PORTUGUESE);
+    const pages = [
+      '/',
+      interaction.pathname,
+      `${interaction.pathname}/signup`,
+      '/signup',
+      '/password/reset',
+      '/password/reset/email',
+      '/password/reset/answer',
+      `/activate/${'A'.repeat(43)}`,
+      '/no-such-page',
+    ];
+    for (const path of pages) {
+      const html = await (await session.request(new URL(path, idp.issuer), { headers: PORTUGUESE })).text();
+      expect(html, path).toContain('<html lang="pt-BR">');
+      expect(untranslatedKeys(html, idpCatalogues), path).toEqual([]);
+      expect(englishLeftovers(html, idpCatalogues, 'pt-BR'), path).toEqual([]);
+    }
+    const refused = await session.request(new URL('/signup', idp.issuer), {
+      headers: { ...PORTUGUESE, origin: idp.issuer },
+      form: { email: 'not-an-address', password: 'short', password2: 'other', question: 'nope' },
+    });
+    const html = await refused.text();
+    expect(refused.status).toBe(400);
+    expect(html).toContain('Digite um endereço de e-mail válido.');
+    expect(html).toContain('O campo Nome é obrigatório.');
+    expect(englishLeftovers(html, idpCatalogues, 'pt-BR')).toEqual([]);
   });
 });
