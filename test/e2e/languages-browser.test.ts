@@ -53,6 +53,13 @@ describe('Passport in Brazilian Portuguese, in a real browser', () => {
       await page.getByRole('link', { name: 'Português (Brasil)' }).click();
       await expectHeading(page, 'Entrar');
 
+      // The bot check speaks the page's language too.
+      await page.getByRole('link', { name: 'Criar conta' }).click();
+      await expectHeading(page, 'Criar um Passport');
+      await page.getByText('Eu não sou um robô').waitFor();
+      await page.goBack();
+      await expectHeading(page, 'Entrar');
+
       await page.getByLabel('Endereço de e-mail').fill(person.email);
       await page.getByLabel('Senha', { exact: true }).fill(person.password);
       await page.getByRole('button', { name: 'Entrar' }).click();
