@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Generated, Kysely } from 'kysely';
 import type { CounterTables, SecretTables, SharedTables } from '../shared/db/tables.ts';
 
 export interface OidcModelTable {
@@ -54,6 +54,8 @@ export interface AccountTable {
   secret_answer_confirmed_at: number | null;
   /** Set by an operator (admin CLI): no sign-in while it is. */
   locked_at: number | null;
+  /** The language of the account's mails and pages when no other choice is known (`en`, `pt-BR`). */
+  language: Generated<string>;
 }
 
 export interface ActivityTable {

@@ -9,7 +9,7 @@ import { setLocked } from './repository.ts';
 export class AccountLocked extends DomainError {
   override name = 'AccountLocked';
   constructor() {
-    super(403, 'Account locked', 'This account is locked. Please contact support to have it unlocked.');
+    super(403, 'account_locked');
   }
 }
 

@@ -3,9 +3,11 @@ import Provider, { type Configuration, errors, type KoaContextWithOIDC } from 'o
 import type { IdpConfig } from '../../shared/config/idp.ts';
 import { isDatabaseUnavailable } from '../../shared/db/errors.ts';
 import { ServiceUnavailable } from '../../shared/http/errors.ts';
+import { resolveLanguage } from '../../shared/i18n/languages.ts';
 import { queueBackchannelLogouts } from '../backchannel/queue-hook.ts';
 import type { OwedLogout } from '../backchannel/repository.ts';
 import type { IdpDatabase } from '../database.ts';
+import { IDP_LANGUAGE_COOKIE, idpCatalogues } from '../locales/catalogues.ts';
 import { LONG_LIVED_KINDS, type ShortLivedStore } from '../state/short-lived-store.ts';
 import type { Renderer } from '../views/renderer.ts';
 import { findAccountClaims } from './account-claims.ts';
@@ -60,7 +62,7 @@ export function createProvider({
       // acr and amr in every ID token, not only when asked for: sites decide on them.
       openid: ['sub', 'acr', 'amr', 'auth_time'],
       email: ['email', 'email_verified'],
-      profile: ['name', 'given_name', 'family_name', 'updated_at'],
+      profile: ['name', 'given_name', 'family_name', 'updated_at', 'locale'],
       address: ['address'],
     },
     scopes: ['openid', 'offline_access', 'email', 'profile', 'address'],
@@ -104,11 +106,19 @@ export function createProvider({
         enabled: true,
         logoutSource(ctx, form) {
           ctx.type = 'html';
-          ctx.body = renderer.render('sign-out', { form, signedIn: Boolean(ctx.oidc.session?.accountId) });
+          ctx.body = renderer.render(
+            'sign-out',
+            { form, signedIn: Boolean(ctx.oidc.session?.accountId) },
+            pageLanguage(ctx),
+          );
         },
         postLogoutSuccessSource(ctx) {
           ctx.type = 'html';
-          ctx.body = renderer.render('signed-out', { clientName: ctx.oidc.client?.clientName });
+          ctx.body = renderer.render(
+            'signed-out',
+            { clientName: ctx.oidc.client?.clientName },
+            pageLanguage(ctx),
+          );
         },
       },
     },
@@ -139,24 +149,32 @@ export function createProvider({
     },
     renderError(ctx: KoaContextWithOIDC, out, error) {
       ctx.type = 'html';
+      const page = pageLanguage(ctx);
       if (isDatabaseUnavailable(error)) {
         // As on our own pages: the store did not answer, so the person may come back in a moment.
-        const page = new ServiceUnavailable();
-        ctx.status = page.status;
+        const unavailable = new ServiceUnavailable();
+        ctx.status = unavailable.status;
         ctx.set('retry-after', '5');
-        ctx.body = renderer.render('error', {
-          title: page.title,
-          message: page.message,
-          status: page.status,
-        });
+        ctx.body = renderer.render(
+          'error',
+          { title: unavailable.title, message: unavailable.message, status: unavailable.status },
+          page,
+        );
         return;
       }
-      ctx.body = renderer.render('error', {
-        title: 'Something went wrong',
-        message: out.error_description ?? 'The request could not be completed.',
-        code: out.error,
-        status: (error as { status?: number }).status,
-      });
+      const t = idpCatalogues.t(page.language);
+      // oidc-provider's descriptions are protocol English for developers; the person gets our words.
+      ctx.body = renderer.render(
+        'error',
+        {
+          title: t('errors.server_error.title'),
+          message: t('errors.protocol.message'),
+          detail: out.error_description,
+          code: out.error,
+          status: (error as { status?: number }).status,
+        },
+        page,
+      );
     },
   };
   const provider = new Provider(config.issuer, configuration);
@@ -165,4 +183,14 @@ export function createProvider({
   provider.proxy = true;
   queueBackchannelLogouts(provider, queueLogout);
   return provider;
+}
+
+/** The language of a page oidc-provider draws: the request's ui_locales, the switch, the browser. */
+function pageLanguage(ctx: KoaContextWithOIDC) {
+  const language = resolveLanguage({
+    uiLocales: ctx.oidc?.params?.ui_locales,
+    cookie: ctx.cookies.get(IDP_LANGUAGE_COOKIE),
+    acceptLanguage: ctx.get('accept-language'),
+  });
+  return { language, path: ctx.method === 'GET' ? ctx.originalUrl : '/' };
 }
