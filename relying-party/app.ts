@@ -7,6 +7,7 @@ import { signInSilentlyOnce } from './auth/silent-sign-in.ts';
 import { installVisitor } from './auth/visitor-hook.ts';
 import type { RelyingPartyDatabase } from './database.ts';
 import { linkingRoutes } from './linking/routes.ts';
+import { relyingPartyCatalogues } from './locales/catalogues.ts';
 import { organizationRoutes } from './organizations/routes.ts';
 import type { ExtranetDeps } from './page-deps.ts';
 import { createRenderer } from './views/renderer.ts';
@@ -36,6 +37,7 @@ export async function buildRelyingPartyApp(deps: RelyingPartyAppDeps) {
     viewDefaults: renderer.defaults,
     viewsDir: path.join(import.meta.dirname, 'views'),
     publicDir: path.join(import.meta.dirname, 'public'),
+    languages: { catalogues: relyingPartyCatalogues, cookieName: 'rp_lang' },
   });
 
   await app.register(async (pages) => {

@@ -8,8 +8,8 @@ import { OWN_QUESTION, SECRET_QUESTIONS } from '../accounts/secret-questions.ts'
 const password = (label: string) => textField(label, { max: PASSWORD_MAX_LENGTH, trim: false });
 
 export const signInForm = z.object({
-  email: emailField(),
-  password: password('Password'),
+  email: emailField('fields.email'),
+  password: password('fields.password'),
   remember: checkbox,
 });
 
