@@ -35,8 +35,9 @@ export const ANONYMOUS_FRONT_DOOR = '/?passport=skip';
 
 export class SignInFailed extends DomainError {
   override name = 'SignInFailed';
-  constructor(message = 'The sign-in could not be completed. Please try again.') {
-    super(400, 'Sign-in failed', message);
+  /** `reason`: a catalogue key under `sign_in.` saying what went wrong. */
+  constructor(reason = 'failed') {
+    super(400, 'sign_in_failed', { messageKey: `sign_in.${reason}` });
   }
 }
 
@@ -64,6 +65,7 @@ export async function authRoutes(app: FastifyInstance, { config, db, idp, verify
       // The front door set the cookie on the way here; a client that did not keep it would loop.
       if (silent && !request.cookies[SILENT_COOKIE]) return reply.redirect(ANONYMOUS_FRONT_DOOR, 303);
       return beginSignIn(reply, {
+        language: request.language,
         returnTo: localPath(request.query.return),
         fresh: request.query.fresh === '1',
         silent,
@@ -78,7 +80,7 @@ export async function authRoutes(app: FastifyInstance, { config, db, idp, verify
 
   async function beginSignIn(
     reply: FastifyReply,
-    options: { returnTo: string; fresh: boolean; silent: boolean },
+    options: { language: string; returnTo: string; fresh: boolean; silent: boolean },
   ) {
     const configuration = await idp.configuration();
     const flow = {
@@ -96,6 +98,8 @@ export async function authRoutes(app: FastifyInstance, { config, db, idp, verify
       state: flow.state,
       nonce: flow.nonce,
       acr_values: config.requiredAcr,
+      // Passport speaks the language the person reads this site in.
+      ui_locales: options.language,
       // An association link demands a fresh sign-in: proof the person is here now.
       ...(options.fresh ? { prompt: 'login' } : options.silent ? { prompt: 'none' } : {}),
     });
@@ -121,16 +125,9 @@ export async function authRoutes(app: FastifyInstance, { config, db, idp, verify
       return reply.redirect(flow?.returnTo ?? ANONYMOUS_FRONT_DOOR, 303);
     }
     if (error) {
-      throw new SignInFailed(
-        error === 'access_denied'
-          ? 'You cancelled the sign-in.'
-          : 'Passport could not sign you in. Please try again.',
-      );
+      throw new SignInFailed(error === 'access_denied' ? 'cancelled' : 'passport_refused');
     }
-    if (!flow)
-      throw new SignInFailed(
-        'This sign-in has expired or was started in another browser. Please sign in again.',
-      );
+    if (!flow) throw new SignInFailed('expired');
     let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
     try {
       tokens = await oidc.authorizationCodeGrant(await idp.configuration(), callbackUrl, {
@@ -150,7 +147,7 @@ export async function authRoutes(app: FastifyInstance, { config, db, idp, verify
     // The site asked for the strong level; anything less is not a sign-in here.
     if (claims.acr !== config.requiredAcr) {
       if (flow.silent) return reply.redirect(flow.returnTo, 303);
-      throw new SignInFailed('This site needs your Passport security key. Please sign in again.');
+      throw new SignInFailed('security_key_needed');
     }
     const sessionId = await createSession(db, {
       issuer: claims.iss,
