@@ -2,9 +2,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import { InvalidInput } from '../../shared/http/errors.ts';
 import { parseForm } from '../../shared/http/form.ts';
+import { countriesByName } from '../../shared/i18n/countries.ts';
 import type { BotCheck } from '../../shared/security/botcheck.ts';
-import { COUNTRIES } from '../accounts/countries.ts';
-import { OWN_QUESTION, SECRET_QUESTIONS } from '../accounts/secret-questions.ts';
+import { COUNTRY_CODE_LIST } from '../accounts/countries.ts';
+import { OWN_QUESTION, questionChoices } from '../accounts/secret-questions.ts';
 import { type AccountService, type SignUpOrigin, SignUpPasswordWrong } from '../accounts/service.ts';
 import type { IdpDatabase } from '../database.ts';
 import { ACR_PASSWORD } from '../oidc/acr.ts';
@@ -35,6 +36,7 @@ export async function signUpRoutes(app: FastifyInstance, { provider, db, account
   const remembered = rememberedAccounts(db);
 
   function showForm(
+    request: FastifyRequest,
     reply: FastifyReply,
     uid: string | undefined,
     values: Record<string, unknown>,
@@ -47,12 +49,12 @@ export async function signUpRoutes(app: FastifyInstance, { provider, db, account
       ]),
     );
     return reply.code(error ? error.status : 200).view('sign-up', {
+      questions: questionChoices(request.t),
+      countries: countriesByName(COUNTRY_CODE_LIST, request.language),
       action: uid ? `/interaction/${uid}/signup` : '/signup',
       signInUrl: uid ? `/interaction/${uid}` : undefined,
       values: kept,
-      questions: SECRET_QUESTIONS,
       ownQuestion: OWN_QUESTION,
-      countries: COUNTRIES,
       error: error?.message,
       fieldErrors: error?.fieldErrors ?? {},
     });
@@ -67,7 +69,7 @@ export async function signUpRoutes(app: FastifyInstance, { provider, db, account
   }
 
   for (const path of ['/signup', '/interaction/:uid/signup']) {
-    app.get<SignUpRoute>(path, async (request, reply) => showForm(reply, request.params.uid, {}));
+    app.get<SignUpRoute>(path, async (request, reply) => showForm(request, reply, request.params.uid, {}));
 
     app.post<SignUpRoute>(path, async (request, reply) => {
       const body = request.body ?? {};
@@ -76,15 +78,15 @@ export async function signUpRoutes(app: FastifyInstance, { provider, db, account
         registration = parseForm(signUpForm, body);
         if (!(await botCheck.verify(registration.altcha))) {
           throw new InvalidInput({
-            altcha: 'Please complete the check that you are not a robot, then try again.',
+            altcha: request.t('sign_up.bot_check_missing'),
           });
         }
       } catch (error) {
         if (!(error instanceof InvalidInput)) throw error;
-        return showForm(reply, request.params.uid, body, error);
+        return showForm(request, reply, request.params.uid, body, error);
       }
       const origin = await originOf(request, reply);
-      const browserBinding = await accounts.register(registration, origin);
+      const browserBinding = await accounts.register({ ...registration, language: request.language }, origin);
       reply.setCookie(SIGN_UP_COOKIE, browserBinding, {
         signed: true,
         httpOnly: true,

@@ -98,7 +98,7 @@ export async function authRoutes(app: FastifyInstance, { config, db, idp, verify
       state: flow.state,
       nonce: flow.nonce,
       acr_values: config.requiredAcr,
-      // Passport speaks the language the person reads this site in.
+      // The language the person reads this site in: Passport speaks it too, and back here it still holds.
       ui_locales: options.language,
       // An association link demands a fresh sign-in: proof the person is here now.
       ...(options.fresh ? { prompt: 'login' } : options.silent ? { prompt: 'none' } : {}),
