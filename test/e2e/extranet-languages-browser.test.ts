@@ -154,4 +154,15 @@ describe('the extranet in Brazilian Portuguese', () => {
     expect(resent.Subject).toBe('Your invitation to CustomerSource');
     expect(resent.Text).toContain('You have been invited to use CustomerSource for Contoso Farmacêutica.');
   });
+  test('signing out in Portuguese asks once, in honest Portuguese words', async () => {
+    const page = await brazilian.page();
+    await page.goto(`${services.extranet.url}/resources`);
+    await expectHeading(page, 'Recursos', { exact: true });
+    await page.getByRole('button', { name: 'Sair' }).click();
+    await expectHeading(page, 'Sair', { exact: true });
+    expect(await page.getByRole('button', { name: 'Sair do Passport e de todos os sites' }).count()).toBe(1);
+    await page.getByRole('button', { name: 'Sair só do CustomerSource' }).click();
+    await expectHeading(page, 'Bem-vindo ao CustomerSource');
+    expect(await page.getByRole('status').textContent()).toContain('Você saiu do CustomerSource.');
+  });
 });
