@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseForm } from '../../shared/http/form.ts';
 import type { Translate } from '../../shared/i18n/catalogues.ts';
+import { formatDateTime } from '../../shared/i18n/dates.ts';
 import type { Language } from '../../shared/i18n/languages.ts';
 import { actorOf, requireAccess, requireSupportStaff } from './access.ts';
 import { type Body, type FormRefusal, showForm, submit, typedValues } from './form-pages.ts';
@@ -95,7 +96,7 @@ export async function supportRoutes(app: FastifyInstance, { service }: { service
         candidates: record.profiles.filter((profile) => !profile.isAdmin),
         plans: SERVICE_PLANS.map((plan) => ({ value: plan, name: request.t(`plans.${plan}`) })),
         history: record.history.map((entry) => ({
-          when: new Date(entry.at).toISOString().slice(0, 16).replace('T', ' '),
+          when: formatDateTime(new Date(entry.at), request.language),
           what: request.t(`support.actions.${entry.action}`),
           who: entry.actorName
             ? `${entry.actorName} (${entry.actorOrganization})`
