@@ -3,7 +3,8 @@ import type { RelyingPartyConfig } from '../shared/config/relying-party.ts';
 import { acceptFormsOnly, createPageApp } from '../shared/http/page-app.ts';
 import { healthRoutes, type ReadinessCheck } from '../shared/observability/health.ts';
 import type { IdpClient } from './auth/idp-client.ts';
-import { authRoutes } from './auth/routes.ts';
+import { authRoutes, SIGNED_OUT_STATE } from './auth/routes.ts';
+import { signInSilentlyOnce } from './auth/silent-sign-in.ts';
 import { installVisitor } from './auth/visitor-hook.ts';
 import type { RelyingPartyDatabase } from './database.ts';
 import { linkingRoutes } from './linking/routes.ts';
@@ -64,9 +65,13 @@ export async function buildRelyingPartyApp(deps: RelyingPartyAppDeps) {
     await pages.register(organizationRoutes, extranet);
 
     // The front door sends each visitor where they belong (seed 000 steps 8 and 14).
-    pages.get('/', async (request, reply) => {
+    pages.get<{ Querystring: { state?: string; passport?: string } }>('/', async (request, reply) => {
       const visitor = request.visitor;
-      if (!visitor) return reply.view('home', {});
+      if (!visitor) {
+        if (signInSilentlyOnce(request, reply, { secure: config.url.startsWith('https://'), returnTo: '/' }))
+          return reply;
+        return reply.view('home', { signedOut: request.query.state === SIGNED_OUT_STATE });
+      }
       if (visitor.profiles.length === 0) return reply.redirect('/associate', 303);
       if (!visitor.profile) return reply.redirect('/profiles/choose', 303);
       return reply.redirect('/resources', 303);

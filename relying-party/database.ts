@@ -23,6 +23,8 @@ export interface ProfileTable {
   is_support: number;
   removed_at: number | null;
   created_at: number;
+  /** The language of mail to this profile (en, pt-BR); null: English. */
+  language: string | null;
 }
 
 export interface LinkTable {

@@ -104,11 +104,13 @@ export function createProvider({
         : { enabled: false },
       rpInitiatedLogout: {
         enabled: true,
+        // Asked once: the site's own sign-out or the whole Passport, in those words; not asked
+        // at all when the site itself asked for the whole, proving it with this session's ID token.
         logoutSource(ctx, form) {
           ctx.type = 'html';
           ctx.body = renderer.render(
             'sign-out',
-            { form, signedIn: Boolean(ctx.oidc.session?.accountId) },
+            { form, clientName: ctx.oidc.client?.clientName, everywhere: siteAskedForFullSignOut(ctx) },
             pageLanguage(ctx),
           );
         },
@@ -183,6 +185,24 @@ export function createProvider({
   provider.proxy = true;
   queueBackchannelLogouts(provider, queueLogout);
   return provider;
+}
+
+/** The kit's extra end-session parameter by which a site asks for Passport's sign-out too. */
+export const FULL_SIGN_OUT_PARAMETER = 'sign_out';
+
+/**
+ * A site asks for a full sign-out with `sign_out=all` next to an ID token it was
+ * issued in this very session: a link from anywhere else still gets the question,
+ * as RP-Initiated Logout 1.0 section 2 requires.
+ */
+function siteAskedForFullSignOut(ctx: KoaContextWithOIDC): boolean {
+  const source = (ctx.method === 'POST' ? ctx.oidc.body : ctx.query) as Record<string, unknown> | undefined;
+  if (source?.[FULL_SIGN_OUT_PARAMETER] !== 'all') return false;
+  const hint = ctx.oidc.entities.IdTokenHint as { payload?: { sub?: string; sid?: string } } | undefined;
+  const session = ctx.oidc.session;
+  const client = ctx.oidc.client;
+  if (!hint?.payload || !session?.accountId || !client) return false;
+  return hint.payload.sub === session.accountId && hint.payload.sid === session.sidFor(client.clientId);
 }
 
 /** The language of a page oidc-provider draws: the request's ui_locales, the switch, the browser. */

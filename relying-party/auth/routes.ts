@@ -4,24 +4,40 @@ import { z } from 'zod';
 import type { RelyingPartyConfig } from '../../shared/config/relying-party.ts';
 import { DomainError } from '../../shared/http/errors.ts';
 import type { RelyingPartyDatabase } from '../database.ts';
-import { SESSION_COOKIE } from './cookies.ts';
+import { SESSION_COOKIE, SILENT_COOKIE } from './cookies.ts';
 import type { IdpClient } from './idp-client.ts';
 import { InvalidLogoutToken } from './logout-token.ts';
 import { createSession, endSession, endSessionsFor, findSession } from './sessions.ts';
 
 const FLOW_COOKIE = 'rp_auth_flow';
 
+/** Passport hands it back on the way home from a sign-out, so the front door can say so. */
+export const SIGNED_OUT_STATE = 'signed-out';
+
 const flowSchema = z.object({
   state: z.string(),
   nonce: z.string(),
   verifier: z.string(),
   returnTo: z.string(),
+  silent: z.boolean().default(false),
 });
+
+// What Passport answers a prompt=none request when it would have to ask the person something.
+const NOT_SILENTLY = new Set([
+  'login_required',
+  'consent_required',
+  'interaction_required',
+  'account_selection_required',
+]);
+
+/** The front door's address for a browser that keeps no cookies: no silent round trip, ever. */
+export const ANONYMOUS_FRONT_DOOR = '/?passport=skip';
 
 export class SignInFailed extends DomainError {
   override name = 'SignInFailed';
-  constructor(message = 'The sign-in could not be completed. Please try again.') {
-    super(400, 'Sign-in failed', message);
+  /** `reason`: a catalogue key under `sign_in.` saying what went wrong. */
+  constructor(reason = 'failed') {
+    super(400, 'sign_in_failed', { messageKey: `sign_in.${reason}` });
   }
 }
 
@@ -42,17 +58,29 @@ export function localPath(value: unknown, fallback = '/'): string {
 export async function authRoutes(app: FastifyInstance, { config, db, idp, verifyLogoutToken }: Deps) {
   const secure = config.url.startsWith('https://');
 
-  app.get<{ Querystring: { return?: string; fresh?: string } }>('/auth/sign-in', async (request, reply) => {
-    return beginSignIn(reply, {
-      returnTo: localPath(request.query.return),
-      fresh: request.query.fresh === '1',
-      language: request.language,
-    });
-  });
+  app.get<{ Querystring: { return?: string; fresh?: string; silent?: string } }>(
+    '/auth/sign-in',
+    async (request, reply) => {
+      const silent = request.query.silent === '1';
+      // The front door set the cookie on the way here; a client that did not keep it would loop.
+      if (silent && !request.cookies[SILENT_COOKIE]) return reply.redirect(ANONYMOUS_FRONT_DOOR, 303);
+      return beginSignIn(reply, {
+        language: request.language,
+        returnTo: localPath(request.query.return),
+        fresh: request.query.fresh === '1',
+        silent,
+      });
+    },
+  );
+
+  /** Marks this browser session as one that has been to Passport (see SILENT_COOKIE). */
+  function rememberPassportVisit(reply: FastifyReply) {
+    reply.setCookie(SILENT_COOKIE, '1', { httpOnly: true, sameSite: 'lax', secure, path: '/' });
+  }
 
   async function beginSignIn(
     reply: FastifyReply,
-    options: { returnTo: string; fresh: boolean; language: string },
+    options: { language: string; returnTo: string; fresh: boolean; silent: boolean },
   ) {
     const configuration = await idp.configuration();
     const flow = {
@@ -60,6 +88,7 @@ export async function authRoutes(app: FastifyInstance, { config, db, idp, verify
       nonce: oidc.randomNonce(),
       verifier: oidc.randomPKCECodeVerifier(),
       returnTo: options.returnTo,
+      silent: options.silent,
     };
     const url = oidc.buildAuthorizationUrl(configuration, {
       redirect_uri: idp.redirectUri,
@@ -72,7 +101,7 @@ export async function authRoutes(app: FastifyInstance, { config, db, idp, verify
       // The language the person reads this site in: Passport speaks it too, and back here it still holds.
       ui_locales: options.language,
       // An association link demands a fresh sign-in: proof the person is here now.
-      ...(options.fresh ? { prompt: 'login' } : {}),
+      ...(options.fresh ? { prompt: 'login' } : options.silent ? { prompt: 'none' } : {}),
     });
     reply.setCookie(FLOW_COOKIE, JSON.stringify(flow), {
       signed: true,
@@ -82,6 +111,7 @@ export async function authRoutes(app: FastifyInstance, { config, db, idp, verify
       path: '/auth',
       maxAge: 10 * 60,
     });
+    rememberPassportVisit(reply);
     return reply.redirect(url.href, 303);
   }
 
@@ -90,17 +120,14 @@ export async function authRoutes(app: FastifyInstance, { config, db, idp, verify
     reply.clearCookie(FLOW_COOKIE, { path: '/auth' });
     const callbackUrl = new URL(request.url, config.url);
     const error = callbackUrl.searchParams.get('error');
-    if (error) {
-      throw new SignInFailed(
-        error === 'access_denied'
-          ? 'You cancelled the sign-in.'
-          : 'Passport could not sign you in. Please try again.',
-      );
+    // Passport has no session to offer, or would have to ask: the visitor stays anonymous.
+    if (error && (flow?.silent || (!flow && NOT_SILENTLY.has(error)))) {
+      return reply.redirect(flow?.returnTo ?? ANONYMOUS_FRONT_DOOR, 303);
     }
-    if (!flow)
-      throw new SignInFailed(
-        'This sign-in has expired or was started in another browser. Please sign in again.',
-      );
+    if (error) {
+      throw new SignInFailed(error === 'access_denied' ? 'cancelled' : 'passport_refused');
+    }
+    if (!flow) throw new SignInFailed('expired');
     let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
     try {
       tokens = await oidc.authorizationCodeGrant(await idp.configuration(), callbackUrl, {
@@ -113,12 +140,14 @@ export async function authRoutes(app: FastifyInstance, { config, db, idp, verify
       // The reason only: the error's details can hold the callback's parameters (code, state).
       const { message, code } = failure as { message?: string; code?: string };
       request.log.warn({ reason: message, code }, 'sign-in callback refused');
+      if (flow.silent) return reply.redirect(flow.returnTo, 303);
       throw new SignInFailed();
     }
     const claims = tokens.claims()!;
     // The site asked for the strong level; anything less is not a sign-in here.
     if (claims.acr !== config.requiredAcr) {
-      throw new SignInFailed('This site needs your Passport security key. Please sign in again.');
+      if (flow.silent) return reply.redirect(flow.returnTo, 303);
+      throw new SignInFailed('security_key_needed');
     }
     const sessionId = await createSession(db, {
       issuer: claims.iss,
@@ -132,15 +161,20 @@ export async function authRoutes(app: FastifyInstance, { config, db, idp, verify
     return reply.redirect(flow.returnTo, 303);
   });
 
-  app.post('/auth/sign-out', async (request, reply) => {
+  // A site may ask for Passport's sign-out too (`everywhere=yes`); otherwise Passport asks once.
+  app.post<{ Body: { everywhere?: unknown } | undefined }>('/auth/sign-out', async (request, reply) => {
     const sessionId = request.cookies[SESSION_COOKIE];
     const session = await findSession(db, sessionId);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    // Signed out here is signed out: the next visit in this browser session does not sign in silently.
+    rememberPassportVisit(reply);
     if (!session || !sessionId) return reply.redirect('/', 303);
     await endSession(db, sessionId);
     const url = oidc.buildEndSessionUrl(await idp.configuration(), {
       id_token_hint: session.id_token,
       post_logout_redirect_uri: `${config.url}/`,
+      state: SIGNED_OUT_STATE,
+      ...(request.body?.everywhere === 'yes' ? { sign_out: 'all' } : {}),
     });
     return reply.redirect(url.href, 303);
   });

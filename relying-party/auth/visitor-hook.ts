@@ -17,6 +17,8 @@ export function installVisitor(app: FastifyInstance, db: RelyingPartyDatabase) {
   app.decorateRequest('visitor', undefined);
   app.addHook('preHandler', async (request, reply) => {
     request.visitor = await loadVisitor(db, request);
-    reply.locals = { ...reply.locals, visitor: request.visitor };
+    // The layout marks the page in its navigation that this request is (aria-current).
+    const currentPath = request.url.split('?')[0];
+    reply.locals = { ...reply.locals, visitor: request.visitor, currentPath };
   });
 }

@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
-import { escapeHtml } from '../../shared/http/escape.ts';
 import { enqueueMail } from '../../shared/mail/outbox.ts';
 import type { RelyingPartyTables } from '../database.ts';
+import { inviteMail } from './mails.ts';
 import { issueAssociationToken } from './tokens.ts';
 
 /**
@@ -14,19 +14,14 @@ export async function issueInvite(
   siteUrl: string,
 ): Promise<void> {
   const token = await issueAssociationToken(tx, { profileId: profile.id, purpose: 'invite', boundTo: null });
-  const link = `${siteUrl}/associate/${token}`;
-  const lines = [
-    `Hello ${profile.name},`,
-    `You have been invited to use CustomerSource for ${profile.organizationName}.`,
-    'Open the link below within 72 hours and sign in with your Passport (or create one with any e-mail address). The link works once.',
-  ];
-  await enqueueMail(tx, {
-    to: profile.email,
-    subject: 'Your invitation to CustomerSource',
-    text: [...lines, link, '', '— CustomerSource'].join('\n\n'),
-    html: [
-      ...lines.map((line) => `<p>${escapeHtml(line)}</p>`),
-      `<p><a href="${escapeHtml(link)}">${escapeHtml(link)}</a></p>`,
-    ].join('\n'),
-  });
+  // Whoever sends it, the invite speaks the profile's language.
+  const stored = await tx
+    .selectFrom('profiles')
+    .select('language')
+    .where('id', '=', profile.id)
+    .executeTakeFirst();
+  await enqueueMail(
+    tx,
+    inviteMail({ ...profile, language: stored?.language ?? null }, `${siteUrl}/associate/${token}`),
+  );
 }

@@ -5,7 +5,13 @@ import type { AssociationTokenTable, RelyingPartyDatabase, RelyingPartyTables } 
 
 type Executor = RelyingPartyDatabase | Transaction<RelyingPartyTables>;
 
-export type ProfileToInvite = { id: string; name: string; email: string; organizationName: string };
+export type ProfileToInvite = {
+  id: string;
+  name: string;
+  email: string;
+  organizationName: string;
+  language: string | null;
+};
 
 /** Profiles still in use whose registered address is `emailKey` (already lower-cased and trimmed). */
 export async function findActiveProfilesByEmailKey(
@@ -15,7 +21,13 @@ export async function findActiveProfilesByEmailKey(
   return db
     .selectFrom('profiles')
     .innerJoin('organizations', 'organizations.id', 'profiles.organization_id')
-    .select(['profiles.id', 'profiles.name', 'profiles.email', 'organizations.name as organizationName'])
+    .select([
+      'profiles.id',
+      'profiles.name',
+      'profiles.email',
+      'profiles.language',
+      'organizations.name as organizationName',
+    ])
     .where('profiles.email_key', '=', emailKey)
     .where('profiles.removed_at', 'is', null)
     .orderBy('organizations.name')
@@ -180,4 +192,9 @@ export async function takeAssociationRequest(
 ): Promise<boolean> {
   const result = await tx.deleteFrom('association_requests').where('id', '=', id).executeTakeFirst();
   return Number(result.numDeletedRows) === 1;
+}
+
+/** The language of the profile's mail: its owner's, once they have associated a Passport. */
+export async function setProfileLanguage(db: Executor, profileId: string, language: string): Promise<void> {
+  await db.updateTable('profiles').set({ language }).where('id', '=', profileId).execute();
 }

@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidInput, Throttled } from '../../shared/http/errors.ts';
 import { parseForm } from '../../shared/http/form.ts';
+import type { Language } from '../../shared/i18n/languages.ts';
 import { loadVisitor, type Visitor } from '../auth/visitor.ts';
 import { requireAccess } from '../organizations/access.ts';
-import { formatLastPlanDay, PLAN_NAMES } from '../organizations/plan.ts';
+import { formatLastPlanDay } from '../organizations/plan.ts';
 import type { ExtranetDeps } from '../page-deps.ts';
 import { associationRequestForm, profileChoiceForm } from './forms.ts';
 import { createLinking, LIMITS, WrongPassport } from './service.ts';
@@ -66,9 +67,11 @@ export async function linkingRoutes(app: FastifyInstance, deps: ExtranetDeps) {
     }
     if (!linking.mayUse(link, visitor.identity)) {
       const refusal = new WrongPassport();
-      return reply
-        .code(refusal.status)
-        .view('associate-wrong-passport', { message: refusal.message, retryUrl: freshSignIn(token) });
+      return reply.code(refusal.status).view('associate-wrong-passport', {
+        title: refusal.title,
+        message: refusal.message,
+        retryUrl: freshSignIn(token),
+      });
     }
     // A button, not an effect on GET: mail scanners open links too.
     return reply.view('associate-confirm', { link, action: `/associate/${token}` });
@@ -104,7 +107,7 @@ export async function linkingRoutes(app: FastifyInstance, deps: ExtranetDeps) {
 
   // The personal profile is extranet data: the access rule (signed in, a chosen profile, a plan) holds.
   app.get('/profile', { preHandler: requireAccess }, async (request, reply) => {
-    return reply.view('profile', profilePage(request.visitor!.profile!));
+    return reply.view('profile', profilePage(request.visitor!.profile!, request.language));
   });
 
   app.post('/profile/invite', { preHandler: requireAccess }, async (request, reply) => {
@@ -118,11 +121,11 @@ function associatePage(visitor: Visitor) {
   return { hasProfiles: visitor.profiles.length > 0 };
 }
 
-function profilePage(profile: NonNullable<Visitor['profile']>) {
+function profilePage(profile: NonNullable<Visitor['profile']>, language: Language) {
   return {
     profile,
-    planName: profile.plan ? PLAN_NAMES[profile.plan as keyof typeof PLAN_NAMES] : undefined,
-    lastPlanDay: profile.planEndsAt === null ? undefined : formatLastPlanDay(profile.planEndsAt),
+    plan: profile.plan ?? undefined,
+    lastPlanDay: profile.planEndsAt === null ? undefined : formatLastPlanDay(profile.planEndsAt, language),
   };
 }
 

@@ -1,4 +1,5 @@
 import { DomainError, LinkExpired, LinkInvalid, LinkUsed, Throttled } from '../../shared/http/errors.ts';
+import { currentLanguage } from '../../shared/i18n/context.ts';
 import { enqueueMail } from '../../shared/mail/outbox.ts';
 import { associationMails, throttleHits } from '../../shared/observability/metrics.ts';
 import { hashMailToken, looksLikeMailToken } from '../../shared/security/mail-token.ts';
@@ -19,6 +20,7 @@ import {
   pendingAssociationRequests,
   queueAssociationRequest,
   type StoredAssociationToken,
+  setProfileLanguage,
   takeAssociationRequest,
   unlinkProfile,
 } from './repository.ts';
@@ -39,29 +41,21 @@ export const FRESH_SIGN_IN_MS = 2 * 60 * 1000;
 export class WrongPassport extends DomainError {
   override name = 'WrongPassport';
   constructor() {
-    super(
-      403,
-      'This link is for a different Passport',
-      'This link was requested by a different Passport. Sign in with the Passport you used when you asked for the e-mail, or ask for a new e-mail while signed in with this one. Nothing was changed.',
-    );
+    super(403, 'wrong_passport');
   }
 }
 
 export class ProfileRemoved extends DomainError {
   override name = 'ProfileRemoved';
   constructor() {
-    super(
-      410,
-      'This profile no longer exists',
-      "The profile this link was for has been removed. If you still need CustomerSource, ask your company's CustomerSource administrator.",
-    );
+    super(410, 'profile_removed');
   }
 }
 
 export class ProfileNotYours extends DomainError {
   override name = 'ProfileNotYours';
   constructor() {
-    super(403, 'Not your profile', 'You can only use a profile that is associated with your Passport.');
+    super(403, 'profile_not_yours');
   }
 }
 
@@ -110,9 +104,7 @@ export function createLinking({ db, siteUrl, mailQueued }: Deps) {
       (await withinLimit(db, LIMITS.requestsPerAddress, emailKey));
     if (!allowed) {
       throttleHits.inc({ service: 'extranet', limit: 'association-requests', answer: 'wait' });
-      throw new Throttled(
-        'Too many association e-mails were asked for. Please wait an hour before you ask again; e-mails already sent stay valid for 72 hours.',
-      );
+      throw new Throttled('limits.association_requests');
     }
     await queueAssociationRequest(db, { emailKey, boundTo: identity });
   }
@@ -207,6 +199,8 @@ export function createLinking({ db, siteUrl, mailQueued }: Deps) {
         };
       }
       await linkIdentity(tx, identity, profileId, now);
+      // From now on the profile's mail speaks the language its owner uses here.
+      await setProfileLanguage(tx, profileId, currentLanguage());
       // The extranet opens in the profile just associated (seed 000 step 14).
       await chooseSessionProfile(tx, visitor.sessionId, profileId);
       await insertAuditEntry(
@@ -233,9 +227,7 @@ export function createLinking({ db, siteUrl, mailQueued }: Deps) {
   async function sendInvite(profile: LinkedProfile): Promise<void> {
     if (!(await withinLimit(db, LIMITS.invitesPerProfile, profile.id))) {
       throttleHits.inc({ service: 'extranet', limit: 'invites', answer: 'wait' });
-      throw new Throttled(
-        'Too many invite e-mails were sent for this profile. Please wait an hour and try again.',
-      );
+      throw new Throttled('limits.invites_per_profile');
     }
     await db.transaction().execute(async (tx) => {
       await issueInvite(tx, profile, siteUrl);

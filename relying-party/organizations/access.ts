@@ -38,7 +38,10 @@ export async function requireAccess(request: FastifyRequest, reply: FastifyReply
     case 'plan-ended':
       return reply.code(403).view('plan-ended', {
         organizationName: access.profile.organizationName,
-        endedOn: access.profile.planEndsAt === null ? null : formatLastPlanDay(access.profile.planEndsAt),
+        endedOn:
+          access.profile.planEndsAt === null
+            ? null
+            : formatLastPlanDay(access.profile.planEndsAt, request.language),
       });
   }
 }

@@ -8,23 +8,23 @@ import { type OrganizationService, ProfileNotFound } from './service.ts';
 
 type ProfileRoute = { Params: { id: string }; Body: Body };
 
-/** What a page says after a change (the change redirects to it). */
-const DONE: Record<string, string> = {
-  added: 'The profile was added.',
-  'added-invited': 'The profile was added and an invite e-mail was sent.',
-  saved: 'The profile was saved.',
-  'saved-invited': 'The profile was saved and an invite e-mail was sent to the new address.',
-  invited: 'An invite e-mail was sent.',
-  'admin-granted': 'This profile is now an administrator.',
-  'admin-revoked': 'This profile is no longer an administrator.',
-  removed: 'The profile was removed. Whoever used it can no longer sign in with it.',
-};
+/** What a page says after a change (the change redirects to it): catalogue keys `account.done.*`. */
+const DONE = new Set([
+  'added',
+  'added-invited',
+  'saved',
+  'saved-invited',
+  'invited',
+  'admin-granted',
+  'admin-revoked',
+  'removed',
+]);
 
 const PROFILE_FIELDS = ['name', 'email', 'is_admin', 'send_invite'];
 
 function noticeOf(request: FastifyRequest): string | undefined {
   const done = (request.query as { done?: unknown }).done;
-  return typeof done === 'string' ? DONE[done] : undefined;
+  return typeof done === 'string' && DONE.has(done) ? request.t(`account.done.${done}`) : undefined;
 }
 
 function profileIdOf(request: FastifyRequest<ProfileRoute>): string {

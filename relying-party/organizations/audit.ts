@@ -39,19 +39,3 @@ export async function recordAction(
     detail: { ...detail, by: { ...actor.identity, organizationId: actor.organizationId } },
   });
 }
-
-/** How the support pages name an action. */
-export const AUDIT_ACTION_NAMES: Record<AuditAction, string> = {
-  'admin.profile_added': 'Profile added',
-  'admin.profile_changed': 'Profile changed',
-  'admin.profile_removed': 'Profile removed',
-  'admin.invite_sent': 'Invite e-mail sent',
-  'admin.administrator_granted': 'Made an administrator',
-  'admin.administrator_revoked': 'Administrator rights removed',
-  'support.administrator_named': 'Support named an administrator',
-  'support.administrator_added': 'Support added an administrator',
-  'support.plan_changed': 'Support changed the service plan',
-  'profile.associated': 'Passport associated',
-  'profile.reassociated': 'Passport replaced through an invite',
-  'profile.invite_sent': 'Invite e-mail sent from the personal profile',
-};

@@ -2,22 +2,19 @@ import { DomainError } from '../../shared/http/errors.ts';
 
 export class Forbidden extends DomainError {
   override name = 'Forbidden';
-  constructor(message: string) {
-    super(403, 'Access denied', message);
-  }
 }
 
 export class NotAdministrator extends Forbidden {
   override name = 'NotAdministrator';
   constructor() {
-    super('Only the administrators of your organization can manage its CustomerSource accounts.');
+    super(403, 'not_administrator');
   }
 }
 
 export class NotSupportStaff extends Forbidden {
   override name = 'NotSupportStaff';
   constructor() {
-    super('Only CustomerSource support staff can use these pages.');
+    super(403, 'not_support_staff');
   }
 }
 
@@ -25,8 +22,8 @@ export class NotSupportStaff extends Forbidden {
 export class LastAdministrator extends DomainError {
   override name = 'LastAdministrator';
   readonly fieldErrors: Record<string, string>;
-  constructor(message: string) {
-    super(409, 'An administrator is needed', message);
-    this.fieldErrors = { is_admin: message };
+  constructor(vars: { name: string; organization: string; change: 'removed' | 'unmade' }) {
+    super(409, 'last_administrator', { vars });
+    this.fieldErrors = { is_admin: this.message };
   }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { checkbox, emailField, textField } from '../../shared/http/form.ts';
+import { translate } from '../../shared/i18n/context.ts';
 import { SERVICE_PLANS } from './plan.ts';
 
 /**
@@ -7,48 +8,51 @@ import { SERVICE_PLANS } from './plan.ts';
  * invite box reads "to the new address" and counts only when the address changed.
  */
 export const profileForm = z.object({
-  name: textField('Name', { max: 100 }),
-  email: emailField('E-mail address'),
+  name: textField('fields.name', { max: 100 }),
+  email: emailField('fields.email'),
   is_admin: checkbox,
   send_invite: checkbox,
 });
 
 export const administratorForm = z.object({
-  administrator: z.enum(['yes', 'no'], { error: 'Choose whether this profile is an administrator.' }),
+  administrator: z.enum(['yes', 'no'], { error: () => translate('form_problems.choose_administrator') }),
 });
 
-export const organizationSearchForm = z.object({ name: textField('Organization name', { max: 100 }) });
+export const organizationSearchForm = z.object({ name: textField('fields.organization_name', { max: 100 }) });
 
 /** Support names an existing profile as the organization's administrator. */
 export const namedAdministratorForm = z.object({
   profile: z
-    .string({ error: 'Choose a profile.' })
-    .min(1, 'Choose a profile.')
-    .max(100, 'Choose a profile from the list.'),
+    .string({ error: () => translate('form_problems.choose_profile') })
+    .min(1, { error: () => translate('form_problems.choose_profile') })
+    .max(100, { error: () => translate('form_problems.choose_profile_from_list') }),
 });
 
 /** Support adds a new profile as administrator; it is always invited. */
 export const newAdministratorForm = z.object({
-  name: textField('Name', { max: 100 }),
-  email: emailField('E-mail address'),
+  name: textField('fields.name', { max: 100 }),
+  email: emailField('fields.email'),
 });
 
-const day = textField('Plan end date', { max: 10 })
-  .pipe(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Enter the plan end date as YYYY-MM-DD.'))
-  .refine((value) => {
-    const parsed = new Date(`${value}T00:00:00Z`);
-    const year = parsed.getUTCFullYear();
-    // Also catches dates that do not exist, such as 2025-02-30.
-    return (
-      !Number.isNaN(parsed.getTime()) &&
-      parsed.toISOString().startsWith(value) &&
-      year >= 2000 &&
-      year <= 2100
-    );
-  }, 'Enter a real date between 2000 and 2100.');
+const day = textField('fields.plan_end_date', { max: 10 })
+  .pipe(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: () => translate('form_problems.plan_date_format') }))
+  .refine(
+    (value) => {
+      const parsed = new Date(`${value}T00:00:00Z`);
+      const year = parsed.getUTCFullYear();
+      // Also catches dates that do not exist, such as 2025-02-30.
+      return (
+        !Number.isNaN(parsed.getTime()) &&
+        parsed.toISOString().startsWith(value) &&
+        year >= 2000 &&
+        year <= 2100
+      );
+    },
+    { error: () => translate('form_problems.plan_date_real') },
+  );
 
 export const planForm = z.object({
-  plan: z.enum(SERVICE_PLANS, { error: 'Choose a service plan.' }),
+  plan: z.enum(SERVICE_PLANS, { error: () => translate('form_problems.choose_plan') }),
   plan_ends_at: day,
 });
 

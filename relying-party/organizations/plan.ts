@@ -1,12 +1,8 @@
+import { formatDate } from '../../shared/i18n/dates.ts';
+import type { Language } from '../../shared/i18n/languages.ts';
 import type { OrganizationKind, ServicePlan } from '../database.ts';
 
 export const SERVICE_PLANS = ['service', 'support', 'enhancement'] as const satisfies readonly ServicePlan[];
-
-export const PLAN_NAMES: Record<ServicePlan, string> = {
-  service: 'Service plan',
-  support: 'Support plan',
-  enhancement: 'Enhancement plan',
-};
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -23,9 +19,9 @@ export function lastPlanDay(planEndsAt: number): string {
   return new Date(planEndsAt - 1).toISOString().slice(0, 10);
 }
 
-/** The plan's last day in words, e.g. "May 1, 2026". */
-export function formatLastPlanDay(planEndsAt: number): string {
-  return new Intl.DateTimeFormat('en-US', { dateStyle: 'long', timeZone: 'UTC' }).format(planEndsAt - 1);
+/** The plan's last day in words in the reader's language, e.g. "May 1, 2026", "1 de maio de 2026". */
+export function formatLastPlanDay(planEndsAt: number, language: Language): string {
+  return formatDate(new Date(planEndsAt - 1), language);
 }
 
 /** A plan whose last day is `daysFromToday` days from today (negative: in the past). */

@@ -171,7 +171,14 @@ export async function profileWithEmail(
 
 export async function insertProfile(
   tx: Tx,
-  profile: { organizationId: string; name: string; email: string; isAdmin: boolean; isSupport?: boolean },
+  profile: {
+    organizationId: string;
+    name: string;
+    email: string;
+    isAdmin: boolean;
+    isSupport?: boolean;
+    language?: string | null;
+  },
   now = Date.now(),
 ): Promise<string> {
   const id = randomUUID();
@@ -187,6 +194,7 @@ export async function insertProfile(
       is_support: profile.isSupport ? 1 : 0,
       removed_at: null,
       created_at: now,
+      language: profile.language ?? null,
     })
     .execute();
   return id;

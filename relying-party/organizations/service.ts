@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import { InvalidInput, NotFound } from '../../shared/http/errors.ts';
+import { currentLanguage, translate } from '../../shared/i18n/context.ts';
 import type { RelyingPartyDatabase, RelyingPartyTables, ServicePlan } from '../database.ts';
 import { issueInvite } from '../linking/invites.ts';
 import { type Actor, recordAction } from './audit.ts';
@@ -35,7 +36,7 @@ const HISTORY_LIMIT = 20;
 export class OrganizationNotFound extends NotFound {
   override name = 'OrganizationNotFound';
   constructor() {
-    super('There is no such organization.');
+    super('errors.organization_not_found.message');
   }
 }
 
@@ -43,7 +44,7 @@ export class ProfileNotFound extends NotFound {
   override name = 'ProfileNotFound';
   constructor() {
     // The same answer for a removed profile and for another organization's: ids tell nothing.
-    super('There is no such profile in your organization.');
+    super('errors.profile_not_found.message');
   }
 }
 
@@ -97,7 +98,7 @@ export function createOrganizationService(deps: {
   async function refuseDuplicateEmail(tx: Tx, organizationId: string, email: string, exceptId?: string) {
     if (await profileWithEmail(tx, organizationId, email, exceptId)) {
       throw new InvalidInput({
-        email: 'Another profile of this organization already has this e-mail address.',
+        email: translate('form_problems.email_taken'),
       });
     }
   }
@@ -106,12 +107,10 @@ export function createOrganizationService(deps: {
     tx: Tx,
     profile: ProfileListing,
     organizationName: string,
-    what: string,
+    change: 'removed' | 'unmade',
   ) {
     if (profile.isAdmin && (await countAdministrators(tx, profile.organizationId)) <= 1) {
-      throw new LastAdministrator(
-        `${profile.name} is the last administrator of ${organizationName} and cannot be ${what}. Make another profile an administrator first.`,
-      );
+      throw new LastAdministrator({ name: profile.name, organization: organizationName, change });
     }
   }
 
@@ -138,7 +137,12 @@ export function createOrganizationService(deps: {
     async addProfile(actor: Actor, input: ProfileInput & { sendInvite: boolean }) {
       const profileId = await asAdministrator(actor, async (tx) => {
         await refuseDuplicateEmail(tx, actor.organizationId, input.email);
-        const id = await insertProfile(tx, { organizationId: actor.organizationId, ...input });
+        // Until its owner associates a Passport, the profile's mail speaks the language of who added it.
+        const id = await insertProfile(tx, {
+          organizationId: actor.organizationId,
+          ...input,
+          language: currentLanguage(),
+        });
         if (input.sendInvite) await invite(tx, { id, ...input }, actor.organizationName);
         await recordAction(tx, actor, actor.organizationId, 'admin.profile_added', {
           profileId: id,
@@ -242,9 +246,12 @@ export function createOrganizationService(deps: {
     async nameAdministrator(actor: Actor, organizationId: string, profileId: string) {
       return asSupport(actor, organizationId, async (tx) => {
         const profile = await findActiveProfile(tx, organizationId, profileId);
-        if (!profile) throw new InvalidInput({ profile: 'Choose a profile of this organization.' });
+        if (!profile)
+          throw new InvalidInput({ profile: translate('form_problems.choose_profile_of_organization') });
         if (profile.isAdmin)
-          throw new InvalidInput({ profile: `${profile.name} is already an administrator.` });
+          throw new InvalidInput({
+            profile: translate('form_problems.already_administrator', { name: profile.name }),
+          });
         await setAdministrator(tx, profileId, true);
         await recordAction(tx, actor, organizationId, 'support.administrator_named', {
           profileId,
@@ -259,10 +266,15 @@ export function createOrganizationService(deps: {
       const outcome = await asSupport(actor, organizationId, async (tx, organization) => {
         if (await profileWithEmail(tx, organizationId, input.email)) {
           throw new InvalidInput({
-            email: 'A profile of this organization already has this e-mail address: choose it above instead.',
+            email: translate('form_problems.email_taken_choose_above'),
           });
         }
-        const id = await insertProfile(tx, { organizationId, ...input, isAdmin: true });
+        const id = await insertProfile(tx, {
+          organizationId,
+          ...input,
+          isAdmin: true,
+          language: currentLanguage(),
+        });
         await invite(tx, { id, ...input }, organization.name);
         await recordAction(tx, actor, organizationId, 'support.administrator_added', {
           profileId: id,

@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseForm } from '../../shared/http/form.ts';
+import type { Translate } from '../../shared/i18n/catalogues.ts';
+import { formatDateTime } from '../../shared/i18n/dates.ts';
+import type { Language } from '../../shared/i18n/languages.ts';
 import { actorOf, requireAccess, requireSupportStaff } from './access.ts';
-import { AUDIT_ACTION_NAMES, type AuditAction } from './audit.ts';
 import { type Body, type FormRefusal, showForm, submit, typedValues } from './form-pages.ts';
 import {
   namedAdministratorForm,
@@ -10,42 +12,28 @@ import {
   planForm,
   recordId,
 } from './forms.ts';
-import {
-  formatLastPlanDay,
-  hasAccess,
-  lastPlanDay,
-  PLAN_NAMES,
-  planEndsAtFromLastDay,
-  SERVICE_PLANS,
-} from './plan.ts';
+import { formatLastPlanDay, hasAccess, lastPlanDay, planEndsAtFromLastDay, SERVICE_PLANS } from './plan.ts';
 import type { Organization } from './repository.ts';
 import { OrganizationNotFound, type OrganizationService } from './service.ts';
 
 type OrganizationRoute = { Params: { id: string }; Body: Body };
 
-const DONE: Record<string, string> = {
-  'administrator-named': 'The profile is now an administrator of this organization.',
-  'administrator-added': 'The new administrator was added and an invite e-mail was sent.',
-  plan: 'The service plan was changed.',
-};
+// What a page says after a change (the change redirects to it): catalogue keys `support.done.*`.
+const DONE = new Set(['administrator-named', 'administrator-added', 'plan']);
 
-const KIND_NAMES: Record<Organization['kind'], string> = {
-  customer: 'Customer',
-  partner: 'Partner',
-  staff: 'CustomerSource staff',
-};
+/** How support reads an organization's plan at a glance, in the reader's language. */
+function planSummary(organization: Organization, t: Translate, language: Language): string {
+  return t('support.plan_summary', {
+    plan: t(organization.plan ? `plans.${organization.plan}` : 'plans.none'),
+    ends: organization.planEndsAt === null ? 'none' : organization.planEndsAt > Date.now() ? 'ends' : 'ended',
+    date: organization.planEndsAt === null ? '' : formatLastPlanDay(organization.planEndsAt, language),
+    access: hasAccess({ organizationKind: organization.kind, ...organization }) ? 'yes' : 'no',
+  });
+}
 
-/** How support reads an organization's plan at a glance. */
-function planSummary(organization: Organization): string {
-  const plan = organization.plan ? PLAN_NAMES[organization.plan] : 'No service plan';
-  const ends =
-    organization.planEndsAt === null
-      ? ''
-      : `, ${organization.planEndsAt > Date.now() ? 'ends' : 'ended'} on ${formatLastPlanDay(organization.planEndsAt)}`;
-  const access = hasAccess({ organizationKind: organization.kind, ...organization })
-    ? 'has access'
-    : 'no access';
-  return `${plan}${ends} (${access})`;
+function noticeOf(request: FastifyRequest): string | undefined {
+  const done = String((request.query as { done?: unknown }).done);
+  return DONE.has(done) ? request.t(`support.done.${done}`) : undefined;
 }
 
 function organizationIdOf(request: FastifyRequest<OrganizationRoute>): string {
@@ -73,8 +61,8 @@ export async function supportRoutes(app: FastifyInstance, { service }: { service
           values: { name },
           results: organizations.map((organization) => ({
             ...organization,
-            kindName: KIND_NAMES[organization.kind],
-            plan: planSummary(organization),
+            kindName: request.t(`support.kinds.${organization.kind}`),
+            plan: planSummary(organization, request.t, request.language),
           })),
         });
       },
@@ -101,16 +89,18 @@ export async function supportRoutes(app: FastifyInstance, { service }: { service
       {
         organization: {
           ...organization,
-          kindName: KIND_NAMES[organization.kind],
-          plan: planSummary(organization),
+          kindName: request.t(`support.kinds.${organization.kind}`),
+          plan: planSummary(organization, request.t, request.language),
         },
         profiles: record.profiles,
         candidates: record.profiles.filter((profile) => !profile.isAdmin),
-        plans: SERVICE_PLANS.map((plan) => ({ value: plan, name: PLAN_NAMES[plan] })),
+        plans: SERVICE_PLANS.map((plan) => ({ value: plan, name: request.t(`plans.${plan}`) })),
         history: record.history.map((entry) => ({
-          when: new Date(entry.at).toISOString().slice(0, 16).replace('T', ' '),
-          what: AUDIT_ACTION_NAMES[entry.action as AuditAction] ?? entry.action,
-          who: entry.actorName ? `${entry.actorName} (${entry.actorOrganization})` : 'Unknown',
+          when: formatDateTime(new Date(entry.at), request.language),
+          what: request.t(`support.actions.${entry.action}`),
+          who: entry.actorName
+            ? `${entry.actorName} (${entry.actorOrganization})`
+            : request.t('support.unknown'),
         })),
         values: refusal
           ? typedValues(request.body, ['profile', 'name', 'email', 'plan', 'plan_ends_at'])
@@ -118,7 +108,7 @@ export async function supportRoutes(app: FastifyInstance, { service }: { service
               plan: organization.plan ?? '',
               plan_ends_at: organization.planEndsAt === null ? '' : lastPlanDay(organization.planEndsAt),
             },
-        notice: refusal ? undefined : DONE[String((request.query as { done?: unknown }).done)],
+        notice: refusal ? undefined : noticeOf(request),
       },
       refusal,
     );

@@ -65,7 +65,11 @@ export async function createPageApp(options: PageAppOptions): Promise<FastifyIns
     defaultContext: options.viewDefaults,
   });
   installErrorHandler(app, (reply, page) => reply.code(page.status).view('error', page));
-  app.setNotFoundHandler((_request, reply) => reply.code(404).view('error', new NotFound()));
+  // A plain page, not the error itself: an Error's message is not an enumerable field, so a view never sees it.
+  app.setNotFoundHandler((_request, reply) => {
+    const { status, title, message } = new NotFound();
+    return reply.code(status).view('error', { status, title, message });
+  });
   await app.register(fastifyStatic, { root: options.publicDir, prefix: '/assets/', maxAge: '1h' });
   return app;
 }

@@ -80,11 +80,40 @@ describe('extranet sign-in through Passport', () => {
     const done = await browser.follow(new URL(action.replace(/&amp;/g, '&')), {
       form: { xsrf, logout: 'yes' },
     });
-    expect(done.url.href).toBe(`${extranet.url}/`);
-    expect(await done.response.text()).toContain('Sign in with your Passport');
+    expect(done.url.href).toBe(`${extranet.url}/?state=signed-out`);
+    const home = await done.response.text();
+    expect(home).toContain('You have signed out of CustomerSource.');
+    expect(home).toContain('Sign in with your Passport');
     // Passport no longer knows this browser: signing in again asks for the password.
     const again = await browser.follow(`${extranet.url}/auth/sign-in`);
     expect(again.url.pathname).toMatch(/^\/interaction\//);
+  });
+
+  test('only the site, with its ID token, can skip the sign-out question: a crafted link still asks', async () => {
+    const { browser } = await signIn(extranet);
+    const crafted = await browser.request(`${idp.issuer}/session/end?client_id=customersource&sign_out=all`);
+    const html = await crafted.text();
+    expect(html).toContain('Sign out of CustomerSource only');
+    expect(html).toContain('Sign out of Passport and all sites');
+    expect(html).not.toContain('data-continue');
+  });
+
+  test('a client that keeps no cookies gets the anonymous front door, not a redirect loop', async () => {
+    let url = new URL(`${extranet.url}/`);
+    const visited: string[] = [];
+    for (;;) {
+      const response = await fetch(url, { redirect: 'manual' });
+      visited.push(`${url.pathname}${url.search}`);
+      const location = response.headers.get('location');
+      if (!location) {
+        expect(response.status).toBe(200);
+        expect(await response.text()).toContain('Sign in with your Passport');
+        break;
+      }
+      expect(visited.length).toBeLessThan(5);
+      url = new URL(location, url);
+    }
+    expect(visited).toEqual(['/', '/auth/sign-in?silent=1&return=%2F', '/?passport=skip']);
   });
 
   test('signing out at Passport itself ends the extranet session through a real back-channel call', async () => {

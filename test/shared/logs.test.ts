@@ -157,7 +157,7 @@ describe('logs and outboxes of a whole run', () => {
     const action = /<form[^>]*action="([^"]+)"/.exec(confirm)![1]!.replace(/&amp;/g, '&');
     const xsrf = /name="xsrf" value="([^"]+)"/.exec(confirm)![1]!;
     const done = await browser.follow(new URL(action, signOut.url), { form: { xsrf, logout: 'yes' } });
-    expect(done.url.href).toBe(`${extranet.url}/`);
+    expect(done.url.href).toBe(`${extranet.url}/?state=signed-out`);
 
     const logs = { idp: idpLog.text(), extranet: extranetLog.text() };
     // The run was logged: requests by route, the mail sent, the back-channel logout received.
