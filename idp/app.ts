@@ -62,6 +62,7 @@ export async function buildIdpApp(deps: IdpAppDeps) {
       db: deps.db,
       accounts: deps.accounts,
       botCheck: deps.botCheck,
+      noScriptPerHour: config.noScriptFormsPerHour,
     });
     const pageDeps: PageDeps = {
       config,

@@ -50,6 +50,8 @@ export type SecretAnswerClaim = {
   answer: string;
   newPassword: string;
   altcha?: string;
+  /** Sent by a browser without scripts: no proof, counted in the no-script lane instead. */
+  noScript?: boolean;
 };
 
 export class RecoveryDetailsWrong extends DomainError {
@@ -217,6 +219,7 @@ export function createRecoveryService(deps: {
       address: origin.ip,
       userAgent: origin.userAgent,
       botCheck: claim.altcha,
+      noScript: claim.noScript,
     });
     const answer = normalizeAnswer(claim.answer);
     const hasAnswer = account.secret_answer_hash !== '';

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, InvalidInput, SessionExpired } from '../../shared/http/errors.ts';
+import { DomainError, SessionExpired } from '../../shared/http/errors.ts';
 import { parseForm } from '../../shared/http/form.ts';
+import { type FormShape, formLocals } from '../../shared/http/form-page.ts';
 import { currentSession, strongestFactorRecently } from '../account-services/session.ts';
 import { ACCOUNT_CLIENT_ID } from '../account-services/sign-in.ts';
 import { type Interaction, requireInteraction } from '../interactions/current.ts';
@@ -9,8 +10,18 @@ import { ACR_STRONG } from '../oidc/acr.ts';
 import { SECURITY_KEY_PROMPT } from '../oidc/policy.ts';
 import type { PageDeps } from '../page-deps.ts';
 import { asksForBotCheck, RetryLater } from '../throttling/guard.ts';
-import { answersForm, keyForm, newKeyForm, SECURITY_KEY_QUESTIONS, setUpForm, setUpValues } from './forms.ts';
+import { answersForm, keyForm, newKeyForm, SECURITY_KEY_QUESTIONS, setUpForm } from './forms.ts';
+
 import { type Attempt, createSecurityKeyService, type StepOwner } from './service.ts';
+
+// In page order; the keys and the bot check's proof are never sent back, the answers are.
+const KEY_FORM: FormShape = { fields: ['key', 'altcha'], secrets: ['key', 'altcha'] };
+const NEW_KEY_FORM: FormShape = { fields: ['key', 'key2'], secrets: ['key', 'key2'] };
+const SET_UP_FORM: FormShape = {
+  fields: ['key', 'key2', 'question1', 'answer1', 'question2', 'answer2', 'question3', 'answer3'],
+  secrets: ['key', 'key2'],
+};
+const ANSWERS_FORM: FormShape = { fields: ['answer1', 'answer2', 'answer3', 'altcha'], secrets: ['altcha'] };
 
 type UidParams = { Params: { uid: string } };
 type NoticeQuery = { Querystring: { notice?: string } };
@@ -109,7 +120,7 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
   ) {
     return reply.code(page.error?.status ?? 200).view('security-key', {
       ...step.pageFrame,
-      ...errorView(page.error),
+      ...formLocals(KEY_FORM, undefined, page.error),
       botCheck: page.botCheck ?? false,
       action: step.base,
       notice: page.notice,
@@ -144,9 +155,8 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
       return reply.code(statusOf(error)).view('security-key-set-up', {
         ...step.pageFrame,
         ...setUpPage(await clientName(step.interaction)),
-        ...errorView(shown(error)),
+        ...formLocals(SET_UP_FORM, request.body, shown(error)),
         action: `${step.base}/set-up`,
-        values: setUpValues(request.body),
       });
     }
     return reply.redirect(`${step.base}/confirm`, 303);
@@ -178,15 +188,14 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
         return reply.code(statusOf(error)).view('security-key-set-up', {
           ...step.pageFrame,
           ...setUpPage(await clientName(step.interaction)),
-          ...errorView(shown(error)),
+          ...formLocals(SET_UP_FORM, undefined, shown(error)),
           action: `${step.base}/set-up`,
-          values: {},
         });
       }
       return reply.code(statusOf(error)).view('security-key-answers', {
         ...step.pageFrame,
         ...confirmPage(questions),
-        ...errorView(shown(error)),
+        ...formLocals(ANSWERS_FORM, request.body, shown(error)),
         action: `${step.base}/confirm`,
         restartUrl: `${step.base}/set-up`,
       });
@@ -220,7 +229,7 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
       return reply.code(refused.error.status).view('security-key-answers', {
         ...step.pageFrame,
         ...resetPage(status.questions),
-        ...errorView(refused.error),
+        ...formLocals(ANSWERS_FORM, request.body, refused.error),
         botCheck: refused.botCheck,
         action: `${step.base}/reset`,
       });
@@ -253,9 +262,8 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
       return reply.code(statusOf(error)).view('security-key-set-up', {
         ...step.pageFrame,
         ...newKeyPage(),
-        ...errorView(shown(error)),
+        ...formLocals(NEW_KEY_FORM, undefined, shown(error)),
         action: `${step.base}/reset/new-key`,
-        values: {},
       });
     }
     return reply.redirect(`${step.base}?notice=reset`, 303);
@@ -301,8 +309,7 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
     } catch (error) {
       return reply.code(statusOf(error)).view('security-key-set-up', {
         ...accountSetUpPage(await keys.keyStatus(signedIn.accountId)),
-        ...errorView(shown(error)),
-        values: setUpValues(request.body),
+        ...formLocals(SET_UP_FORM, request.body, shown(error)),
       });
     }
     return reply.redirect(`${ACCOUNT_PAGE}/confirm`, 303);
@@ -339,13 +346,12 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
       if (!questions) {
         return reply.code(statusOf(error)).view('security-key-set-up', {
           ...accountSetUpPage(await keys.keyStatus(signedIn.accountId)),
-          ...errorView(shown(error)),
-          values: {},
+          ...formLocals(SET_UP_FORM, undefined, shown(error)),
         });
       }
       return reply.code(statusOf(error)).view('security-key-answers', {
         ...confirmPage(questions),
-        ...errorView(shown(error)),
+        ...formLocals(ANSWERS_FORM, request.body, shown(error)),
         action: `${ACCOUNT_PAGE}/confirm`,
         restartUrl: ACCOUNT_PAGE,
         backUrl: '/account',
@@ -381,15 +387,6 @@ function refusal(reply: FastifyReply, error: unknown, body: unknown) {
 
 function statusOf(error: unknown): number {
   return shown(error).status;
-}
-
-function errorView(error?: DomainError) {
-  if (!error) return { fieldErrors: {} };
-  const fieldErrors =
-    error instanceof InvalidInput || 'fieldErrors' in error
-      ? ((error as { fieldErrors: Record<string, string> }).fieldErrors ?? {})
-      : {};
-  return { error: error.message, fieldErrors };
 }
 
 function setUpPage(clientName: string | undefined) {

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { clearCount, countInWindow } from '../../shared/db/window-counters.ts';
-import { InvalidInput, Throttled } from '../../shared/http/errors.ts';
+import { Throttled } from '../../shared/http/errors.ts';
 import { enqueueMail } from '../../shared/mail/outbox.ts';
 import { type BotCheck, MAX_PAYLOAD_LENGTH } from '../../shared/security/botcheck.ts';
 import { findAccountById } from '../accounts/repository.ts';
 import { recordActivity } from '../activity/repository.ts';
 import type { IdpDatabase } from '../database.ts';
+import { BotCheckRequired, createBotCheckGate } from './bot-check-gate.ts';
 import { clientNetwork } from './client-address.ts';
 import { lockoutMail } from './mails.ts';
 import { type CounterRow, findCounters, uncountTry } from './repository.ts';
@@ -66,6 +67,8 @@ export type GuardedAttempt = {
   userAgent?: string;
   /** What the form posted in its `altcha` field, if anything. */
   botCheck?: unknown;
+  /** The form was posted by a browser running no scripts (its <noscript> mark). */
+  noScript?: boolean;
 };
 
 /** One try that passed the guard; tell it how the secret turned out. */
@@ -76,7 +79,7 @@ export type GuardedTry = {
 };
 
 export type SecretGuard = {
-  /** Before the secret is verified: throws RetryLater (429) or BotCheckRequired (400). */
+  /** Before the secret is verified: throws RetryLater or NoScriptLaneFull (429), or BotCheckRequired (400). */
   check(attempt: GuardedAttempt): Promise<GuardedTry>;
 };
 
@@ -91,6 +94,8 @@ export type SecretGuardDeps = {
    * try. A solution is accepted once only, so the form must not verify it too.
    */
   botCheckAlways?: boolean;
+  /** Tries per network and hour that may come without the bot check, from browsers without scripts. */
+  noScriptPerHour?: number;
   now?: () => number;
 };
 
@@ -107,17 +112,7 @@ export class RetryLater extends Throttled {
   }
 }
 
-export class BotCheckRequired extends InvalidInput {
-  override name = 'BotCheckRequired';
-  readonly botCheckNext = true;
-
-  constructor() {
-    super(
-      { altcha: 'Please complete the check that you are not a robot, then try again.' },
-      'There have been too many failed attempts: please complete the check that you are not a robot, then try again.',
-    );
-  }
-}
+export { BotCheckRequired };
 
 /** Whether a refusal means the form must show the bot check, so the next try can carry a solution. */
 export function asksForBotCheck(error: unknown): boolean {
@@ -145,6 +140,11 @@ export function createSecretGuard(deps: SecretGuardDeps): SecretGuard {
   const { db, secret } = deps;
   const limits = { ...DEFAULT_LIMITS, ...deps.limits };
   const now = deps.now ?? Date.now;
+  const botCheckGate = createBotCheckGate({
+    db,
+    botCheck: deps.botCheck,
+    noScriptPerHour: deps.noScriptPerHour,
+  });
 
   function lanesOf(attempt: GuardedAttempt): Lane[] {
     const { target } = attempt;
@@ -212,7 +212,13 @@ export function createSecretGuard(deps: SecretGuardDeps): SecretGuard {
     );
     if (nextTryAt > at) throw new RetryLater(nextTryAt - at);
     const needsBotCheck = deps.botCheckAlways || limited.some(Boolean);
-    if (needsBotCheck && !(await deps.botCheck.verify(attempt.botCheck))) throw new BotCheckRequired();
+    if (needsBotCheck) {
+      await botCheckGate.pass(
+        secret,
+        { altcha: attempt.botCheck, noScript: attempt.noScript },
+        attempt.address,
+      );
+    }
 
     // Counted before the secret is checked, so a burst of simultaneous guesses
     // cannot all pass on one reading; a right secret takes its count back.

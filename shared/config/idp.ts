@@ -19,6 +19,7 @@ const schema = z
     IDP_SIGNING_KEY_ROTATION_DAYS: positiveInt.default(90),
     IDP_TRUST_PROXY: trustedProxies.default(false),
     IDP_SECRET_ANSWER_RESET: booleanFlag.default(true),
+    IDP_NO_SCRIPT_FORMS_PER_HOUR: positiveInt.max(1000).default(3),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .extend(mailSchema.shape);
@@ -47,6 +48,8 @@ export function loadIdpConfig(env: NodeJS.ProcessEnv = process.env) {
     trustProxy: raw.IDP_TRUST_PROXY,
     /** Knowledge-based recovery, which ASVS V6.4.2 forbids: an operator may turn it off. */
     secretAnswerReset: raw.IDP_SECRET_ANSWER_RESET,
+    /** Sign-ups (and secret-answer resets) per network and hour from browsers that cannot run the bot check. */
+    noScriptFormsPerHour: raw.IDP_NO_SCRIPT_FORMS_PER_HOUR,
     logLevel: raw.LOG_LEVEL,
     mail: mailConfigFrom(raw),
   };
