@@ -52,6 +52,8 @@ const SIGN_UP_FORM: FormShape = {
   secrets: ['password', 'password2', 'altcha'],
 };
 
+const ACTIVATION_FORM: FormShape = { fields: ['password'], secrets: ['password'] };
+
 export async function signUpRoutes(
   app: FastifyInstance,
   { provider, db, accounts, botCheck, noScriptPerHour }: Deps,
@@ -129,11 +131,10 @@ export async function signUpRoutes(
     askPassword: boolean,
     error?: InvalidInput | SignUpPasswordWrong,
   ) {
-    return reply.code(error ? error.status : 200).view('activate', {
+    return reply.code(formStatus(error)).view('activate', {
       action: `/activate/${token}`,
       askPassword,
-      error: error?.message,
-      fieldErrors: error?.fieldErrors ?? {},
+      ...formLocals(ACTIVATION_FORM, undefined, error),
     });
   }
 

@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseForm } from '../../shared/http/form.ts';
+import type { FormShape } from '../../shared/http/form-page.ts';
 import { actorOf, requireAccess, requireSupportStaff } from './access.ts';
 import { AUDIT_ACTION_NAMES, type AuditAction } from './audit.ts';
-import { type Body, type FormRefusal, showForm, submit, typedValues } from './form-pages.ts';
+import { type Body, type FormRefusal, showForm, submit } from './form-pages.ts';
 import {
   namedAdministratorForm,
   newAdministratorForm,
@@ -22,6 +23,10 @@ import type { Organization } from './repository.ts';
 import { OrganizationNotFound, type OrganizationService } from './service.ts';
 
 type OrganizationRoute = { Params: { id: string }; Body: Body };
+
+const SEARCH_FORM: FormShape = { fields: ['name'] };
+// The organization page's three forms, in page order: name an administrator, add one, change the plan.
+const ORGANIZATION_FORMS: FormShape = { fields: ['profile', 'name', 'email', 'plan', 'plan_ends_at'] };
 
 const DONE: Record<string, string> = {
   'administrator-named': 'The profile is now an administrator of this organization.',
@@ -79,12 +84,10 @@ export async function supportRoutes(app: FastifyInstance, { service }: { service
         });
       },
       (refusal) =>
-        showForm(
-          reply,
-          'support',
-          { values: typedValues(request.query, ['name']), results: undefined },
-          refusal,
-        ),
+        showForm(reply, 'support', { results: undefined }, refusal, {
+          shape: SEARCH_FORM,
+          body: request.query,
+        }),
     );
   });
 
@@ -112,15 +115,18 @@ export async function supportRoutes(app: FastifyInstance, { service }: { service
           what: AUDIT_ACTION_NAMES[entry.action as AuditAction] ?? entry.action,
           who: entry.actorName ? `${entry.actorName} (${entry.actorOrganization})` : 'Unknown',
         })),
-        values: refusal
-          ? typedValues(request.body, ['profile', 'name', 'email', 'plan', 'plan_ends_at'])
+        ...(refusal
+          ? {}
           : {
-              plan: organization.plan ?? '',
-              plan_ends_at: organization.planEndsAt === null ? '' : lastPlanDay(organization.planEndsAt),
-            },
+              values: {
+                plan: organization.plan ?? '',
+                plan_ends_at: organization.planEndsAt === null ? '' : lastPlanDay(organization.planEndsAt),
+              },
+            }),
         notice: refusal ? undefined : DONE[String((request.query as { done?: unknown }).done)],
       },
       refusal,
+      { shape: ORGANIZATION_FORMS, body: request.body },
     );
   }
 
