@@ -139,3 +139,34 @@ describe('forms in a real browser', () => {
     await page.waitForURL(`${site.origin}/callback**`);
   });
 });
+
+describe('without JavaScript, past the no-script lane', () => {
+  let idp: TestIdp;
+  let browser: Browser | undefined;
+
+  beforeAll(async () => {
+    idp = await startTestIdp({ env: { IDP_NO_SCRIPT_FORMS_PER_HOUR: '1' } });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await idp?.close();
+  });
+
+  test('a further sign-up from the same network is told to wait or turn on JavaScript, and keeps what was typed', async () => {
+    browser = await openBrowser({ javaScriptEnabled: false });
+    const page = await browser.page();
+    await page.goto(`${idp.issuer}/signup`);
+    await fillSignUp(page, newPerson());
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await expectHeading(page, 'Check your e-mail');
+
+    const next = newPerson();
+    await page.goto(`${idp.issuer}/signup`);
+    await fillSignUp(page, next);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('alert').getByText('turn on JavaScript').waitFor();
+    expect(await page.getByLabel('Secret answer').inputValue()).toBe(next.answer);
+    expect(await page.getByLabel('E-mail address').inputValue()).toBe(next.email);
+  });
+});

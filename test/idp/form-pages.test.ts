@@ -128,3 +128,43 @@ describe('forms are shown again the one way', () => {
     expect((await post(`${idp.issuer}/signup`, await signUpForm(idp, newPerson()))).status).toBe(200);
   });
 });
+
+describe('a sign-up sent twice at once, on PostgreSQL', () => {
+  let idp: TestIdp;
+
+  beforeAll(async () => {
+    idp = await startTestIdp({ store: 'postgres' });
+  });
+
+  afterAll(async () => {
+    await idp?.close();
+  });
+
+  test('registers once and mails once, and both sendings get the same page', async () => {
+    const person = newPerson();
+    const page = await (await fetch(`${idp.issuer}/signup`)).text();
+    const submission = /name="submission" value="([^"]+)"/.exec(page)![1]!;
+    const { altcha: _altcha, ...form } = await signUpForm(idp, person);
+    // Without scripts both sendings pass the bot check's lane: only the sign-up itself can refuse the second.
+    const sent = { ...form, noscript: '1', submission };
+    const answers = await Promise.all([
+      post(`${idp.issuer}/signup`, sent),
+      post(`${idp.issuer}/signup`, sent),
+    ]);
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+    await idp.mailbox.waitFor(person.email, { subject: /Activate/ });
+    const tokens = await idp.db
+      .selectFrom('email_tokens')
+      .select('token_hash')
+      .where('purpose', '=', 'activate')
+      .where('email_key', '=', person.email.toLowerCase())
+      .execute();
+    expect(tokens).toHaveLength(1);
+    const mails = await idp.db
+      .selectFrom('outbox')
+      .select('id')
+      .where('recipient', '=', person.email)
+      .execute();
+    expect(mails).toHaveLength(1);
+  });
+});
