@@ -11,6 +11,7 @@ import type { IdpDatabase } from './database.ts';
 import { homeRoutes } from './home/routes.ts';
 import { interactionRoutes } from './interactions/routes.ts';
 import { signUpRoutes } from './interactions/signup-routes.ts';
+import { IDP_LANGUAGE_COOKIE, idpCatalogues } from './locales/catalogues.ts';
 import { mountProvider } from './oidc/mount.ts';
 import type { PageDeps } from './page-deps.ts';
 import { recoveryRoutes } from './recovery/routes.ts';
@@ -42,6 +43,7 @@ export async function buildIdpApp(deps: IdpAppDeps) {
     viewDefaults: renderer.defaults,
     viewsDir: path.join(import.meta.dirname, 'views'),
     publicDir: path.join(import.meta.dirname, 'public'),
+    languages: { catalogues: idpCatalogues, cookieName: IDP_LANGUAGE_COOKIE },
   });
 
   await app.register(async (pages) => {

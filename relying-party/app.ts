@@ -6,6 +6,7 @@ import { authRoutes } from './auth/routes.ts';
 import { installVisitor } from './auth/visitor-hook.ts';
 import type { RelyingPartyDatabase } from './database.ts';
 import { linkingRoutes } from './linking/routes.ts';
+import { relyingPartyCatalogues } from './locales/catalogues.ts';
 import { organizationRoutes } from './organizations/routes.ts';
 import type { ExtranetDeps } from './page-deps.ts';
 import { createRenderer } from './views/renderer.ts';
@@ -35,6 +36,7 @@ export async function buildRelyingPartyApp(deps: RelyingPartyAppDeps) {
     viewDefaults: renderer.defaults,
     viewsDir: path.join(import.meta.dirname, 'views'),
     publicDir: path.join(import.meta.dirname, 'public'),
+    languages: { catalogues: relyingPartyCatalogues, cookieName: 'rp_lang' },
   });
 
   await app.register(async (pages) => {

@@ -10,8 +10,8 @@ import { noScriptMark } from '../throttling/bot-check-gate.ts';
 const password = (label: string) => textField(label, { max: PASSWORD_MAX_LENGTH, trim: false });
 
 export const signInForm = z.object({
-  email: emailField(),
-  password: password('Password'),
+  email: emailField('fields.email'),
+  password: password('fields.password'),
   remember: checkbox,
 });
 

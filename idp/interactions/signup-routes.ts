@@ -108,7 +108,9 @@ export async function signUpRoutes(
         if (await accounts.signUpRepeated(form.submission)) {
           return checkEmail(request, reply, form.registration.email, form.submission!);
         }
-        await botCheckGate.pass('sign-up', { altcha: form.altcha, noScript: form.noScript }, request.ip);
+        await botCheckGate.pass('sign-up', { altcha: form.altcha, noScript: form.noScript }, request.ip, {
+          afterFailures: false,
+        });
       } catch (error) {
         if (!(error instanceof InvalidInput || error instanceof Throttled)) throw error;
         return showForm(reply, request.params.uid, body, error);

@@ -1,7 +1,9 @@
 import type { JWK } from 'jose';
 import Provider, { type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { IdpConfig } from '../../shared/config/idp.ts';
+import { resolveLanguage } from '../../shared/i18n/languages.ts';
 import type { IdpDatabase } from '../database.ts';
+import { IDP_LANGUAGE_COOKIE, idpCatalogues } from '../locales/catalogues.ts';
 import type { Renderer } from '../views/renderer.ts';
 import { findAccountClaims } from './account-claims.ts';
 import { ACR_VALUES } from './acr.ts';
@@ -93,11 +95,19 @@ export function createProvider({
         enabled: true,
         logoutSource(ctx, form) {
           ctx.type = 'html';
-          ctx.body = renderer.render('sign-out', { form, signedIn: Boolean(ctx.oidc.session?.accountId) });
+          ctx.body = renderer.render(
+            'sign-out',
+            { form, signedIn: Boolean(ctx.oidc.session?.accountId) },
+            pageLanguage(ctx),
+          );
         },
         postLogoutSuccessSource(ctx) {
           ctx.type = 'html';
-          ctx.body = renderer.render('signed-out', { clientName: ctx.oidc.client?.clientName });
+          ctx.body = renderer.render(
+            'signed-out',
+            { clientName: ctx.oidc.client?.clientName },
+            pageLanguage(ctx),
+          );
         },
       },
     },
@@ -128,12 +138,20 @@ export function createProvider({
     },
     renderError(ctx: KoaContextWithOIDC, out, error) {
       ctx.type = 'html';
-      ctx.body = renderer.render('error', {
-        title: 'Something went wrong',
-        message: out.error_description ?? 'The request could not be completed.',
-        code: out.error,
-        status: (error as { status?: number }).status,
-      });
+      const page = pageLanguage(ctx);
+      const t = idpCatalogues.t(page.language);
+      // oidc-provider's descriptions are protocol English for developers; the person gets our words.
+      ctx.body = renderer.render(
+        'error',
+        {
+          title: t('errors.server_error.title'),
+          message: t('errors.protocol.message'),
+          detail: out.error_description,
+          code: out.error,
+          status: (error as { status?: number }).status,
+        },
+        page,
+      );
     },
   };
   const provider = new Provider(config.issuer, configuration);
@@ -141,4 +159,14 @@ export function createProvider({
   // host check, and mountProvider hands on what it decided as X-Forwarded-* headers.
   provider.proxy = true;
   return provider;
+}
+
+/** The language of a page oidc-provider draws: the request's ui_locales, the switch, the browser. */
+function pageLanguage(ctx: KoaContextWithOIDC) {
+  const language = resolveLanguage({
+    uiLocales: ctx.oidc?.params?.ui_locales,
+    cookie: ctx.cookies.get(IDP_LANGUAGE_COOKIE),
+    acceptLanguage: ctx.get('accept-language'),
+  });
+  return { language, path: ctx.method === 'GET' ? ctx.originalUrl : '/' };
 }

@@ -1,6 +1,7 @@
 import { countInWindow } from '../../shared/db/window-counters.ts';
 import { InvalidInput, Throttled } from '../../shared/http/errors.ts';
 import { checkbox } from '../../shared/http/form.ts';
+import { translate } from '../../shared/i18n/context.ts';
 import type { BotCheck } from '../../shared/security/botcheck.ts';
 import type { IdpDatabase } from '../database.ts';
 import { clientNetwork } from './client-address.ts';
@@ -24,10 +25,11 @@ export class BotCheckRequired extends InvalidInput {
   override name = 'BotCheckRequired';
   readonly botCheckNext = true;
 
-  constructor() {
+  /** `afterFailures`: the check is asked because of failed tries, not on every sending of the form. */
+  constructor(afterFailures = true) {
     super(
-      { altcha: 'Please complete the check that you are not a robot, then try again.' },
-      'There have been too many failed attempts: please complete the check that you are not a robot, then try again.',
+      { altcha: translate('bot_check.required') },
+      afterFailures ? 'bot_check.required_after_failures' : undefined,
     );
   }
 }
@@ -37,10 +39,7 @@ export class NoScriptLaneFull extends Throttled {
   readonly botCheckNext = true;
 
   constructor() {
-    super(
-      'Too many forms were sent from your network without the check that you are not a robot. ' +
-        'Please try again in an hour, or turn on JavaScript so that the check can run.',
-    );
+    super('bot_check.no_script_lane_full');
   }
 }
 
@@ -49,7 +48,12 @@ export type BotCheckGate = {
    * Lets a form through with a fresh solution, or without one through the
    * no-script lane of its network; throws BotCheckRequired or NoScriptLaneFull.
    */
-  pass(form: string, proof: BotCheckProof, address: string): Promise<void>;
+  pass(
+    form: string,
+    proof: BotCheckProof,
+    address: string,
+    options?: { afterFailures?: boolean },
+  ): Promise<void>;
 };
 
 /**
@@ -65,14 +69,14 @@ export function createBotCheckGate(deps: {
 }): BotCheckGate {
   const limit = deps.noScriptPerHour ?? DEFAULT_NO_SCRIPT_PER_HOUR;
   return {
-    async pass(form, proof, address) {
+    async pass(form, proof, address, options = {}) {
       const solved = typeof proof.altcha === 'string' && proof.altcha !== '';
       if (!solved && proof.noScript) {
         const lane = `no-script:${form}:network:${clientNetwork(address)}`;
         if ((await countInWindow(deps.db, lane, HOUR_MS)) > limit) throw new NoScriptLaneFull();
         return;
       }
-      if (!(await deps.botCheck.verify(proof.altcha))) throw new BotCheckRequired();
+      if (!(await deps.botCheck.verify(proof.altcha))) throw new BotCheckRequired(options.afterFailures);
     },
   };
 }

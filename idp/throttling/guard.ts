@@ -217,6 +217,7 @@ export function createSecretGuard(deps: SecretGuardDeps): SecretGuard {
         secret,
         { altcha: attempt.botCheck, noScript: attempt.noScript },
         attempt.address,
+        { afterFailures: !deps.botCheckAlways },
       );
     }
 

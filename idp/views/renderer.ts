@@ -1,5 +1,8 @@
 import path from 'node:path';
 import { Eta } from 'eta';
+import { DEFAULT_LANGUAGE, type Language } from '../../shared/i18n/languages.ts';
+import { languageSwitch } from '../../shared/i18n/request-language.ts';
+import { idpCatalogues } from '../locales/catalogues.ts';
 
 /** One template engine for the whole IdP: fastify routes and oidc-provider's own pages. */
 export function createRenderer(options: { issuer: string }) {
@@ -13,8 +16,19 @@ export function createRenderer(options: { issuer: string }) {
   return {
     eta,
     defaults: { site },
-    render(template: string, data: Record<string, unknown>): string {
-      return eta.render(template, { site, ...data });
+    /** For oidc-provider's pages, which fastify's language hook never sees. */
+    render(
+      template: string,
+      data: Record<string, unknown>,
+      page: { language: Language; path: string } = { language: DEFAULT_LANGUAGE, path: '/' },
+    ): string {
+      return eta.render(template, {
+        site,
+        t: idpCatalogues.t(page.language),
+        lang: page.language,
+        languageSwitch: languageSwitch(page.language, page.path),
+        ...data,
+      });
     },
   };
 }

@@ -1,16 +1,20 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from './errors.ts';
 
 export type ErrorPage = { status: number; title: string; message: string };
 
-// Framework errors that are the client's fault, in words a person understands.
-const CLIENT_ERRORS: Record<number, Omit<ErrorPage, 'status'>> = {
-  400: { title: 'Bad request', message: 'The request could not be understood. Go back and try again.' },
-  404: { title: 'Not found', message: 'The page you asked for does not exist.' },
-  405: { title: 'Not allowed', message: 'This page cannot be used this way.' },
-  413: { title: 'Too much data', message: 'What you sent is too large. Shorten it and try again.' },
-  415: { title: 'Unsupported form', message: 'This form must be sent as a normal web form.' },
+// Framework errors that are the client's fault, in words a person understands (catalogue codes).
+const CLIENT_ERRORS: Record<number, string> = {
+  400: 'bad_request',
+  404: 'not_found',
+  405: 'not_allowed',
+  413: 'too_large',
+  415: 'unsupported_form',
 };
+
+function words(t: FastifyRequest['t'], code: string) {
+  return { title: t(`errors.${code}.title`), message: t(`errors.${code}.message`) };
+}
 
 /**
  * The one place errors become responses: domain errors with their own words,
@@ -27,14 +31,10 @@ export function installErrorHandler(
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
-      const known = CLIENT_ERRORS[status] ?? CLIENT_ERRORS[400]!;
-      return render(reply, { status, ...known });
+      const code = CLIENT_ERRORS[status] ?? 'bad_request';
+      return render(reply, { status, ...words(request.t, code) });
     }
     request.log.error({ err: error }, 'request failed');
-    return render(reply, {
-      status: 500,
-      title: 'Something went wrong',
-      message: 'We could not complete your request. Please try again in a moment.',
-    });
+    return render(reply, { status: 500, ...words(request.t, 'server_error') });
   });
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { translate } from '../i18n/context.ts';
 import { InvalidInput } from './errors.ts';
 
 // U+FFFD is what invalid UTF-8 in a form body decodes to; control characters
@@ -18,28 +19,26 @@ const DIRECTION_CONTROL = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/;
  * line break, and a tab or a mark nobody can see is no part of a secret one can retype.
  */
 export function textField(label: string, options: { max: number; min?: number; trim?: boolean }) {
+  // `label` is a catalogue key; messages are worded when a form is read, in the request's language.
+  const says = (key: string, vars?: Record<string, unknown>) => ({
+    error: () => translate(key, { label: translate(label), ...vars }),
+  });
   const base = z
-    .string({ error: `${label} is required.` })
-    .refine((value) => !NOT_TEXT.test(value), `${label} contains characters that are not valid text.`)
-    .refine((value) => !LINE_BREAK.test(value), `${label} must be on one line, without line breaks or tabs.`)
-    .refine(
-      (value) => !DIRECTION_CONTROL.test(value),
-      `${label} contains invisible characters that change the direction of the text. Please type it again.`,
-    )
+    .string(says('form.required'))
+    .refine((value) => !NOT_TEXT.test(value), says('form.not_text'))
+    .refine((value) => !LINE_BREAK.test(value), says('form.line_break'))
+    .refine((value) => !DIRECTION_CONTROL.test(value), says('form.direction_control'))
     .transform((value) => (options.trim === false ? value : value.trim()));
   return base.pipe(
     z
       .string()
-      .min(
-        options.min ?? 1,
-        options.min && options.min > 1 ? `${label} is too short.` : `${label} is required.`,
-      )
-      .max(options.max, `${label} is too long (at most ${options.max} characters).`),
+      .min(options.min ?? 1, says(options.min && options.min > 1 ? 'form.too_short' : 'form.required'))
+      .max(options.max, says('form.too_long', { max: options.max })),
   );
 }
 
-export function emailField(label = 'E-mail address') {
-  return textField(label, { max: 254 }).pipe(z.email({ error: 'Enter a valid e-mail address.' }));
+export function emailField(label = 'form.email_label') {
+  return textField(label, { max: 254 }).pipe(z.email({ error: () => translate('form.email_invalid') }));
 }
 
 /** An HTML checkbox: present with any value when ticked, absent when not. */
@@ -66,7 +65,9 @@ export function parseUrlEncoded(body: string): Record<string, string | string[]>
 
 /** Parses a form body; every field problem at once, keyed by field name. */
 export function parseForm<Schema extends z.ZodType>(schema: Schema, body: unknown): z.infer<Schema> {
-  const result = schema.safeParse(body ?? {});
+  // Our fields word their own messages; anything zod would word itself (a wrong type, a value
+  // outside a list) is "an unexpected value" in the request's language.
+  const result = schema.safeParse(body ?? {}, { error: () => translate('form.unexpected_value') });
   if (result.success) return result.data;
   const fields = (body ?? {}) as Record<string, unknown>;
   const fieldErrors: Record<string, string> = {};
@@ -74,15 +75,7 @@ export function parseForm<Schema extends z.ZodType>(schema: Schema, body: unknow
     const field = String(issue.path[0] ?? 'form');
     // A repeated field arrives as an array: say so rather than "is required".
     const repeated = Array.isArray(fields[field]);
-    fieldErrors[field] ??= repeated
-      ? 'This field was sent more than once.'
-      : issue.code === 'invalid_type'
-        ? messageForType(issue)
-        : issue.message;
+    fieldErrors[field] ??= repeated ? translate('form.repeated') : issue.message;
   }
   throw new InvalidInput(fieldErrors);
-}
-
-function messageForType(issue: z.core.$ZodIssue): string {
-  return issue.message.endsWith('is required.') ? issue.message : 'This field has an unexpected value.';
 }

@@ -6,6 +6,8 @@ import view from '@fastify/view';
 import type { Eta } from 'eta';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { TrustedProxies } from '../config/load.ts';
+import type { Catalogues } from '../i18n/catalogues.ts';
+import { installLanguages } from '../i18n/request-language.ts';
 import { installErrorHandler } from './error-handler.ts';
 import { MisdirectedRequest, NotFound } from './errors.ts';
 import { parseUrlEncoded } from './form.ts';
@@ -27,11 +29,13 @@ export type PageAppOptions = {
   viewDefaults: Record<string, unknown>;
   viewsDir: string;
   publicDir: string;
+  /** The service's catalogues and its cookie for the language switch (`idp_lang`, `rp_lang`). */
+  languages: { catalogues: Catalogues; cookieName: string };
 };
 
 /**
  * What both services' apps share: security headers and no caching on every route, signed
- * cookies, eta views, one error renderer (the `error` view), a friendly 404,
+ * cookies, languages, eta views, one error renderer (the `error` view), a friendly 404,
  * and static assets under /assets/.
  */
 export async function createPageApp(options: PageAppOptions): Promise<FastifyInstance> {
@@ -43,11 +47,13 @@ export async function createPageApp(options: PageAppOptions): Promise<FastifyIns
     trustProxy: proxyTrust(options.trustProxy),
     bodyLimit: BODY_LIMIT,
   });
+  await app.register(cookie, { secret: options.cookieSecret });
+  // Before any other check, so that even a refusal speaks the person's language.
+  installLanguages(app, { ...options.languages, siteUrl: options.siteUrl });
   refuseForeignHosts(app, options.siteUrl);
   // Called directly, not registered: the headers must cover every route of the app.
   await securityHeaders(app, { secure: options.siteUrl.startsWith('https://') });
   pagesAreNeverStored(app);
-  await app.register(cookie, { secret: options.cookieSecret });
   await app.register(view, {
     engine: { eta: options.eta },
     templates: options.viewsDir,

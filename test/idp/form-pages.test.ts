@@ -124,6 +124,15 @@ describe('forms are shown again the one way', () => {
     expect(html).toContain('turn on JavaScript');
     expect(inputValue(html, 'answer')).toBe('Lisbon');
 
+    const { altcha: _altcha, ...form } = await signUpForm(idp, newPerson());
+    const inPortuguese = await fetch(`${idp.issuer}/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'pt-BR' },
+      body: new URLSearchParams({ ...form, noscript: '1' }).toString(),
+    });
+    expect(inPortuguese.status).toBe(429);
+    expect(await inPortuguese.text()).toContain('ative o JavaScript');
+
     // A browser that runs the check is not held back by the no-script lane.
     expect((await post(`${idp.issuer}/signup`, await signUpForm(idp, newPerson()))).status).toBe(200);
   });

@@ -1,0 +1,8 @@
+import { createCatalogues } from '../../shared/i18n/catalogues.ts';
+import en from './en.json' with { type: 'json' };
+import ptBr from './pt-BR.json' with { type: 'json' };
+
+/** Passport's words in every language it speaks, loaded once. */
+export const idpCatalogues = createCatalogues({ en, 'pt-BR': ptBr });
+
+export const IDP_LANGUAGE_COOKIE = 'idp_lang';
