@@ -20,6 +20,7 @@ describe('configuration', () => {
     expect(config.sessionIdleSeconds).toBe(60 * 60);
     expect(config.secretAnswerReset).toBe(true);
     expect(loadIdpConfig({ IDP_SECRET_ANSWER_RESET: 'false' }).secretAnswerReset).toBe(false);
+    expect(config.noScriptFormsPerHour).toBe(3);
   });
 
   test.each([
@@ -33,6 +34,7 @@ describe('configuration', () => {
     ['IDP_SESSION_HOURS', 'twelve'],
     ['IDP_SESSION_IDLE_MINUTES', '-5'],
     ['IDP_SECRET_ANSWER_RESET', 'maybe'],
+    ['IDP_NO_SCRIPT_FORMS_PER_HOUR', '0'],
   ])('a bad %s names the variable', (variable, value) => {
     expect(() => loadIdpConfig({ [variable]: value })).toThrow(
       new RegExp(`^Invalid configuration: ${variable}: `),
