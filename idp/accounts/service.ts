@@ -23,8 +23,9 @@ export function newSignUpSubmission(): string {
   return newMailToken().token;
 }
 
-function submissionKey(submission: string): string {
-  return `sign-up-sent:${hashMailToken(submission)}`;
+// With the address: the same form sent again after correcting the address is a new sign-up.
+function submissionKey(submission: string, email: string): string {
+  return `sign-up-sent:${hashMailToken(`${submission}\n${emailKey(email)}`)}`;
 }
 
 export type Registration = {
@@ -88,11 +89,10 @@ export function createAccountService(deps: { db: IdpDatabase; issuer: string; ma
    * Sign-up never reveals whether the address is taken: both paths hash the same
    * secrets, write one mail and end on the same page; only the mail differs.
    */
-  /** Whether this showing of the form was sent and registered before. */
-  async function signUpRepeated(submission: string | undefined): Promise<boolean> {
-    return (
-      submission !== undefined && (await countSoFar(db, submissionKey(submission), SUBMISSION_WINDOW_MS)) > 0
-    );
+  /** Whether this showing of the form was sent and registered before, for this address. */
+  async function signUpRepeated(submission: string | undefined, email: string): Promise<boolean> {
+    if (submission === undefined) return false;
+    return (await countSoFar(db, submissionKey(submission, email), SUBMISSION_WINDOW_MS)) > 0;
   }
 
   /**
@@ -112,7 +112,10 @@ export function createAccountService(deps: { db: IdpDatabase; issuer: string; ma
       hashSecret(normalizeAnswer(registration.secretAnswer)),
     ]);
     await db.transaction().execute(async (tx) => {
-      if (submission && (await countInWindow(tx, submissionKey(submission), SUBMISSION_WINDOW_MS)) > 1)
+      if (
+        submission &&
+        (await countInWindow(tx, submissionKey(submission, registration.email), SUBMISSION_WINDOW_MS)) > 1
+      )
         return;
       if (await accounts.emailKeyExists(tx, key)) {
         await enqueueMail(tx, alreadyRegisteredMail(registration.email, `${issuer}/`));

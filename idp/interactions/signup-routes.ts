@@ -105,7 +105,7 @@ export async function signUpRoutes(
         form = parseForm(signUpForm, body);
         // A double click sends the form again with its proof already spent: it
         // is answered like the first, before the proof is looked at.
-        if (await accounts.signUpRepeated(form.submission)) {
+        if (await accounts.signUpRepeated(form.submission, form.registration.email)) {
           return checkEmail(request, reply, form.registration.email, form.submission!);
         }
         await botCheckGate.pass('sign-up', { altcha: form.altcha, noScript: form.noScript }, request.ip, {

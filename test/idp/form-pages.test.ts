@@ -111,6 +111,20 @@ describe('forms are shown again the one way', () => {
     expect(await activationTokens(person.email)).toBe(1);
   });
 
+  test('the same form sent again with a corrected address is a new sign-up', async () => {
+    const typo = newPerson();
+    const corrected = newPerson();
+    const page = await (await fetch(`${idp.issuer}/signup`)).text();
+    const submission = /name="submission" value="([^"]+)"/.exec(page)![1]!;
+    expect(
+      (await post(`${idp.issuer}/signup`, { ...(await signUpForm(idp, typo)), submission })).status,
+    ).toBe(200);
+    const again = await post(`${idp.issuer}/signup`, { ...(await signUpForm(idp, corrected)), submission });
+    expect(again.status).toBe(200);
+    await idp.mailbox.waitFor(corrected.email, { subject: /Activate/ });
+    expect(await activationTokens(corrected.email)).toBe(1);
+  });
+
   test('without scripts a sign-up goes through without the proof, three per network and hour; then a clear message', async () => {
     const noScriptSignUp = async () => {
       const { altcha: _altcha, ...form } = await signUpForm(idp, newPerson());
