@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Generated, Kysely } from 'kysely';
 import type { CounterTables, SecretTables, SharedTables } from '../shared/db/tables.ts';
 
 export interface OidcModelTable {
@@ -52,6 +52,8 @@ export interface AccountTable {
   recovery_locked_until: number | null;
   /** Null when the secret answer was set by whoever held the password, not by the owner of the address. */
   secret_answer_confirmed_at: number | null;
+  /** The language of the account's mails and pages when no other choice is known (`en`, `pt-BR`). */
+  language: Generated<string>;
 }
 
 export interface ActivityTable {

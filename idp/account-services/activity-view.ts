@@ -1,20 +1,24 @@
+import type { Translate } from '../../shared/i18n/catalogues.ts';
+import { formatDateTime } from '../../shared/i18n/dates.ts';
+import type { Language } from '../../shared/i18n/languages.ts';
 import type { ActivityKind } from '../activity/repository.ts';
 import type { ActivityTable } from '../database.ts';
 
-const WHAT: Record<ActivityKind, string> = {
-  'sign-in': 'Sign-in',
-  'security-key': 'Security key entered',
-  'password-reset': 'Password reset',
-  'password-change': 'Password changed',
-  'email-change': 'E-mail address changed',
-  'alternate-email-change': 'Alternate e-mail address changed',
-  'secret-answer-change': 'Secret question and answer changed',
-  'security-key-change': 'Security key changed',
-  'profile-change': 'Personal data changed',
-  'sign-out-everywhere': 'Signed out everywhere',
-  'site-withdrawn': 'Access withdrawn from a site',
-  lockout: 'Sign-in locked after failed attempts',
-};
+// Each kind's words are the catalogue's `activity.kinds.<kind>`.
+const KINDS: ReadonlySet<string> = new Set<ActivityKind>([
+  'sign-in',
+  'security-key',
+  'password-reset',
+  'password-change',
+  'email-change',
+  'alternate-email-change',
+  'secret-answer-change',
+  'security-key-change',
+  'profile-change',
+  'sign-out-everywhere',
+  'site-withdrawn',
+  'lockout',
+]);
 
 // Most specific first: Edge and Opera also say "Chrome", Chrome also says "Safari".
 const BROWSERS: [RegExp, string][] = [
@@ -34,25 +38,30 @@ const SYSTEMS: [RegExp, string][] = [
 ];
 
 /** "Firefox on Windows" rather than a user-agent string; the raw string stays available as a tooltip. */
-export function describeBrowser(userAgent: string | null): string {
-  if (!userAgent) return 'Unknown';
+export function describeBrowser(userAgent: string | null, t: Translate): string {
+  if (!userAgent) return t('activity.unknown');
   const browser = BROWSERS.find(([pattern]) => pattern.test(userAgent))?.[1];
   const system = SYSTEMS.find(([pattern]) => pattern.test(userAgent))?.[1];
-  if (browser && system) return `${browser} on ${system}`;
+  if (browser && system) return t('activity.browser_on', { browser, system });
   return browser ?? system ?? userAgent.slice(0, 60);
 }
 
 /** One line of the activity page, in words, with the site's name instead of its client id. */
-export function activityLine(row: ActivityTable, siteName: (clientId: string | null) => string) {
+export function activityLine(
+  row: ActivityTable,
+  siteName: (clientId: string | null) => string,
+  reader: { language: Language; t: Translate },
+) {
+  const { t } = reader;
   const at = new Date(Number(row.at));
   return {
     iso: at.toISOString(),
-    time: `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
-    what: WHAT[row.kind as ActivityKind] ?? row.kind,
+    time: `${formatDateTime(at, reader.language)} UTC`,
+    what: KINDS.has(row.kind) ? t(`activity.kinds.${row.kind.replaceAll('-', '_')}`) : row.kind,
     detail: row.detail,
     site: siteName(row.client_id),
-    ip: row.ip ?? 'Unknown',
-    browser: describeBrowser(row.user_agent),
+    ip: row.ip ?? t('activity.unknown'),
+    browser: describeBrowser(row.user_agent, t),
     userAgent: row.user_agent ?? '',
     success: Number(row.success) === 1,
   };

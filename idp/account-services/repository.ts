@@ -22,6 +22,7 @@ export function findSettings(db: Executor, accountId: string) {
       'alternate_email',
       'alternate_email_verified_at',
       'security_key_set_at',
+      'language',
     ])
     .where('id', '=', accountId)
     .executeTakeFirst();
@@ -99,7 +100,7 @@ export async function updateMailingAddress(
 export async function updatePersonalData(
   db: Executor,
   accountId: string,
-  data: { firstName: string; lastName: string; country: string; postalCode: string },
+  data: { firstName: string; lastName: string; country: string; postalCode: string; language?: string },
 ) {
   await db
     .updateTable('accounts')
@@ -108,6 +109,7 @@ export async function updatePersonalData(
       last_name: data.lastName,
       country: data.country,
       postal_code: data.postalCode,
+      ...(data.language ? { language: data.language } : {}),
       updated_at: Date.now(),
     })
     .where('id', '=', accountId)

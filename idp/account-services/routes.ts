@@ -2,9 +2,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type DomainError, InvalidInput, Throttled } from '../../shared/http/errors.ts';
 import { parseForm } from '../../shared/http/form.ts';
 import { type FormShape, formLocals, formStatus } from '../../shared/http/form-page.ts';
-import { COUNTRIES } from '../accounts/countries.ts';
-import { OWN_QUESTION, SECRET_QUESTIONS } from '../accounts/secret-questions.ts';
-import { SCOPE_DESCRIPTIONS } from '../interactions/consent.ts';
+import { countriesByName, countryName } from '../../shared/i18n/countries.ts';
+import { LANGUAGE_NAMES, LANGUAGES } from '../../shared/i18n/languages.ts';
+import { COUNTRY_CODE_LIST } from '../accounts/countries.ts';
+import { OWN_QUESTION, questionChoices, SECRET_QUESTIONS } from '../accounts/secret-questions.ts';
+import { DESCRIBED_SCOPES } from '../interactions/consent.ts';
 import { accountChoice } from '../interactions/forms.ts';
 import { rememberedAccounts } from '../interactions/remembered-accounts.ts';
 import type { PageDeps } from '../page-deps.ts';
@@ -48,17 +50,19 @@ const PASSWORD_FORM: FormShape = {
   secrets: ['current_password', 'password', 'password2', 'altcha'],
 };
 const ADDRESS_FORM: FormShape = { fields: ['street', 'city', 'region', 'postal_code', 'country'] };
-const PERSONAL_FORM: FormShape = { fields: ['first_name', 'last_name', 'country', 'postal_code'] };
+const PERSONAL_FORM: FormShape = {
+  fields: ['first_name', 'last_name', 'country', 'postal_code', 'language'],
+};
 // The secret answer is shown again: it is typed to be remembered, not a password.
 const SECRET_QUESTION_FORM: FormShape = { fields: ['question', 'own_question', 'answer'] };
 
-/** What the overview says after a change (PRG: the change redirects here). */
+/** What the overview says after a change (PRG: the change redirects here), as `account.done.<key>`. */
 const DONE: Record<string, string> = {
-  password: 'Your password was changed. You were signed out everywhere else.',
-  address: 'Your mailing address was saved.',
-  personal: 'Your name and personal data were saved.',
-  'secret-question': 'Your secret question and answer were changed.',
-  'alternate-email-removed': 'Your alternate e-mail address was removed.',
+  password: 'password',
+  address: 'address',
+  personal: 'personal',
+  'secret-question': 'secret_question',
+  'alternate-email-removed': 'alternate_removed',
 };
 
 /**
@@ -163,8 +167,8 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
     const done = (request.query as { done?: unknown }).done;
     return show(reply, visit, 'account', {
       account: visit.account,
-      country: COUNTRIES.find((country) => country.code === visit.account.country)?.name,
-      notice: typeof done === 'string' ? DONE[done] : undefined,
+      country: countryName(visit.account.country, request.language),
+      notice: typeof done === 'string' && DONE[done] ? request.t(`account.done.${DONE[done]}`) : undefined,
     });
   });
 
@@ -242,18 +246,18 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
   app.get<TokenRoute>('/account/email/confirm/*', async (request, reply) => {
     await service.checkEmailChangeLink(request.params['*']);
     return show(reply, undefined, 'account-link', {
-      title: 'Confirm your new e-mail address',
-      text: 'Confirm that your Passport should sign in with this address from now on.',
+      title: request.t('email_change.confirm_title'),
+      text: request.t('email_change.confirm_text'),
       action: `/account/email/confirm/${request.params['*']}`,
-      button: 'Use this e-mail address',
+      button: request.t('email_change.confirm_button'),
     });
   });
 
   app.post<TokenRoute>('/account/email/confirm/*', async (request, reply) => {
     const { email } = await service.confirmEmailChange(request.params['*'], origin(request));
     return show(reply, undefined, 'account-done', {
-      title: 'Your e-mail address was changed',
-      message: `Your Passport now signs in with ${email}. Every site you use keeps knowing you as before.`,
+      title: request.t('email_change.done_title'),
+      message: request.t('email_change.done_message', { email }),
     });
   });
 
@@ -329,18 +333,18 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
   app.get<TokenRoute>('/account/alternate-email/verify/*', async (request, reply) => {
     await service.checkAlternateEmailLink(request.params['*']);
     return show(reply, undefined, 'account-link', {
-      title: 'Confirm your alternate e-mail address',
-      text: 'Confirm that this address may receive a link to choose a new password if you forget yours.',
+      title: request.t('alternate.confirm_title'),
+      text: request.t('alternate.confirm_text'),
       action: `/account/alternate-email/verify/${request.params['*']}`,
-      button: 'Confirm this address',
+      button: request.t('alternate.confirm_button'),
     });
   });
 
   app.post<TokenRoute>('/account/alternate-email/verify/*', async (request, reply) => {
     const { email } = await service.confirmAlternateEmailLink(request.params['*'], origin(request));
     return show(reply, undefined, 'account-done', {
-      title: 'Your alternate e-mail address is confirmed',
-      message: `If you forget your password, a link to choose a new one can also be sent to ${email}.`,
+      title: request.t('alternate.done_title'),
+      message: request.t('alternate.done_message', { email }),
     });
   });
 
@@ -351,7 +355,7 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
       visit,
       'account-address',
       {
-        countries: COUNTRIES,
+        countries: countriesByName(COUNTRY_CODE_LIST, reply.request.language),
         ...(values
           ? {}
           : {
@@ -392,7 +396,8 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
       visit,
       'account-personal',
       {
-        countries: COUNTRIES,
+        countries: countriesByName(COUNTRY_CODE_LIST, reply.request.language),
+        languages: LANGUAGES.map((language) => ({ language, name: LANGUAGE_NAMES[language] })),
         ...(values
           ? {}
           : {
@@ -401,6 +406,7 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
                 last_name: visit.account.last_name,
                 country: visit.account.country,
                 postal_code: visit.account.postal_code,
+                language: visit.account.language,
               },
             }),
       },
@@ -435,7 +441,7 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
       visit,
       'account-secret-question',
       {
-        questions: SECRET_QUESTIONS,
+        questions: questionChoices(reply.request.t),
         ownQuestion: OWN_QUESTION,
         ...(values
           ? {}
@@ -491,7 +497,9 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
       (await service.allowedSites(visit.account.id)).map(async (site) => ({
         clientId: site.clientId,
         name: (await provider.Client.find(site.clientId))?.clientName ?? site.clientId,
-        permissions: site.scopes.flatMap((scope) => SCOPE_DESCRIPTIONS[scope] ?? []),
+        permissions: site.scopes.flatMap((scope) =>
+          DESCRIBED_SCOPES.has(scope) ? [request.t(`scopes.${scope}`)] : [],
+        ),
       })),
     );
     return show(reply, visit, 'account-sites', { sites });
@@ -517,7 +525,10 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
     }
     return show(reply, visit, 'account-activity', {
       lines: rows.map((row) =>
-        activityLine(row, (clientId) => (clientId && names.get(clientId)) || 'Passport'),
+        activityLine(row, (clientId) => (clientId && names.get(clientId)) || 'Passport', {
+          language: request.language,
+          t: request.t,
+        }),
       ),
     });
   });

@@ -1,6 +1,7 @@
 import type Provider from 'oidc-provider';
 import { isUniqueViolation } from '../../shared/db/errors.ts';
 import { DomainError, InvalidInput, LinkInvalid, NotFound } from '../../shared/http/errors.ts';
+import { translate } from '../../shared/i18n/context.ts';
 import { enqueueMail } from '../../shared/mail/outbox.ts';
 import type { BotCheck } from '../../shared/security/botcheck.ts';
 import { hashSecret, verifySecret } from '../../shared/security/hashing.ts';
@@ -11,10 +12,11 @@ import {
   peekEmailToken,
 } from '../accounts/email-tokens.ts';
 import { emailKey, normalizeAnswer } from '../accounts/normalize.ts';
-import { emailKeyExists, setPassword } from '../accounts/repository.ts';
+import { emailKeyExists, languageOfEmailKey, setPassword } from '../accounts/repository.ts';
 import type { AccountService } from '../accounts/service.ts';
 import { type ActivityEntry, listActivity, recordActivity } from '../activity/repository.ts';
 import type { IdpDatabase } from '../database.ts';
+import { recipientWords } from '../locales/catalogues.ts';
 import { forgetConsents, listConsents, withdrawConsent } from '../oidc/consents.ts';
 import { endSessions } from '../oidc/end-sessions.ts';
 import { findSecurityKeyAccount } from '../security-key/repository.ts';
@@ -43,11 +45,7 @@ export type RequestOrigin = Pick<Actor, 'ip' | 'userAgent'>;
 export class AddressTaken extends DomainError {
   override name = 'AddressTaken';
   constructor() {
-    super(
-      409,
-      'This address already has a Passport',
-      'This e-mail address now belongs to another Passport, so your address was not changed.',
-    );
+    super(409, 'address_taken');
   }
 }
 
@@ -58,7 +56,7 @@ export class PasswordIncorrect extends InvalidInput {
   /** Whether the form must show the bot check for the next try (see asksForBotCheck). */
   readonly botCheckNext: boolean;
   constructor(botCheckNext: boolean) {
-    super({ password: 'The password is incorrect.' }, 'The password is incorrect.');
+    super({ password: translate('form_errors.password_incorrect') }, 'form_errors.password_incorrect');
     this.botCheckNext = botCheckNext;
   }
 }
@@ -68,7 +66,7 @@ export class CurrentPasswordIncorrect extends InvalidInput {
   override name = 'CurrentPasswordIncorrect';
   readonly botCheckNext: boolean;
   constructor(botCheckNext: boolean) {
-    super({ current_password: 'Your current password is not correct.' });
+    super({ current_password: translate('form_errors.current_password_incorrect') });
     this.botCheckNext = botCheckNext;
   }
 }
@@ -96,7 +94,7 @@ export function createAccountSettings(deps: {
   async function load(accountId: string) {
     const account = await settings.findSettings(db, accountId);
     // The session outlived its account: nothing here can be shown or changed.
-    if (!account) throw new NotFound('This Passport no longer exists.');
+    if (!account) throw new NotFound('errors.not_found.account_gone');
     return account;
   }
 
@@ -134,7 +132,7 @@ export function createAccountSettings(deps: {
   async function passwordHashOf(actor: Actor): Promise<string> {
     const hash = await settings.findPasswordHash(db, actor.accountId);
     // The session outlived its account: nothing here can be shown or changed.
-    if (hash === undefined) throw new NotFound('This Passport no longer exists.');
+    if (hash === undefined) throw new NotFound('errors.not_found.account_gone');
     return hash;
   }
 
@@ -174,11 +172,12 @@ export function createAccountSettings(deps: {
     const account = await load(actor.accountId);
     const key = emailKey(newEmail);
     if (key === account.email_key) {
-      throw new InvalidInput({ email: 'This is already your e-mail address.' });
+      throw new InvalidInput({ email: translate('form_errors.already_your_email') });
     }
     await db.transaction().execute(async (tx) => {
-      if (await emailKeyExists(tx, key)) {
-        await enqueueMail(tx, addressTakenMail(newEmail, `${issuer}/`));
+      const owner = await languageOfEmailKey(tx, key);
+      if (owner !== undefined) {
+        await enqueueMail(tx, addressTakenMail(recipientWords(owner), newEmail, `${issuer}/`));
         return;
       }
       await dropPendingTokens(tx, account.id, ['email-change']);
@@ -189,7 +188,14 @@ export function createAccountSettings(deps: {
         payload: { email: newEmail },
         ttlMs: LINK_TTL_MS,
       });
-      await enqueueMail(tx, emailChangeLinkMail(newEmail, `${issuer}/account/email/confirm/${token}`));
+      await enqueueMail(
+        tx,
+        emailChangeLinkMail(
+          recipientWords(account.language),
+          newEmail,
+          `${issuer}/account/email/confirm/${token}`,
+        ),
+      );
     });
     deps.mailQueued();
   }
@@ -217,7 +223,7 @@ export function createAccountSettings(deps: {
           success: true,
           detail: `From ${account.email} to ${newEmail}`,
         });
-        await enqueueMail(tx, emailChangedNotice(account.email, newEmail));
+        await enqueueMail(tx, emailChangedNotice(recipientWords(account.language), account.email, newEmail));
         return newEmail;
       });
       deps.mailQueued();
@@ -243,14 +249,14 @@ export function createAccountSettings(deps: {
       throw new CurrentPasswordIncorrect(verdict.botCheckNext);
     }
     if (await verifySecret(passwordHash, change.newPassword)) {
-      throw new InvalidInput({ password: 'Choose a password other than your current one.' });
+      throw new InvalidInput({ password: translate('form_errors.same_password') });
     }
     const newPasswordHash = await hashSecret(change.newPassword);
     await db.transaction().execute(async (tx) => {
       await setPassword(tx, account.id, newPasswordHash);
       await dropPendingTokens(tx, account.id, ['email-change', 'alternate-email', 'password-reset']);
       await recordActivity(tx, entry(actor, 'password-change'));
-      await enqueueMail(tx, passwordChangedNotice(account.email));
+      await enqueueMail(tx, passwordChangedNotice(recipientWords(account.language), account.email));
     });
     deps.mailQueued();
     await endSessions(provider, db, account.id, { sessionId: keepSessionId });
@@ -261,7 +267,7 @@ export function createAccountSettings(deps: {
     const account = await load(actor.accountId);
     const key = emailKey(alternate);
     if (key === account.email_key) {
-      throw new InvalidInput({ email: 'Use an address other than your Passport e-mail address.' });
+      throw new InvalidInput({ email: translate('form_errors.alternate_is_main') });
     }
     await db.transaction().execute(async (tx) => {
       await settings.setAlternateEmail(tx, account.id, alternate);
@@ -279,9 +285,16 @@ export function createAccountSettings(deps: {
       );
       await enqueueMail(
         tx,
-        alternateEmailLinkMail(alternate, `${issuer}/account/alternate-email/verify/${token}`),
+        alternateEmailLinkMail(
+          recipientWords(account.language),
+          alternate,
+          `${issuer}/account/alternate-email/verify/${token}`,
+        ),
       );
-      await enqueueMail(tx, alternateEmailChangedNotice(account.email, alternate));
+      await enqueueMail(
+        tx,
+        alternateEmailChangedNotice(recipientWords(account.language), account.email, alternate),
+      );
     });
     deps.mailQueued();
   }
@@ -293,7 +306,10 @@ export function createAccountSettings(deps: {
       await settings.setAlternateEmail(tx, account.id, null);
       await dropPendingTokens(tx, account.id, ['alternate-email']);
       await recordActivity(tx, entry(actor, 'alternate-email-change', `${account.alternate_email} removed`));
-      await enqueueMail(tx, alternateEmailChangedNotice(account.email, null));
+      await enqueueMail(
+        tx,
+        alternateEmailChangedNotice(recipientWords(account.language), account.email, null),
+      );
     });
     deps.mailQueued();
   }
@@ -348,13 +364,13 @@ export function createAccountSettings(deps: {
     const account = await load(actor.accountId);
     // Whoever learns the answer must not learn the password with it.
     if (await verifySecret(await passwordHashOf(actor), secret.answer)) {
-      throw new InvalidInput({ answer: 'Your answer cannot be your password.' });
+      throw new InvalidInput({ answer: translate('form_errors.answer_is_password') });
     }
     const answerHash = await hashSecret(normalizeAnswer(secret.answer));
     await db.transaction().execute(async (tx) => {
       await settings.updateSecretQuestion(tx, account.id, secret.question, answerHash);
       await recordActivity(tx, entry(actor, 'secret-answer-change'));
-      await enqueueMail(tx, secretAnswerChangedNotice(account.email));
+      await enqueueMail(tx, secretAnswerChangedNotice(recipientWords(account.language), account.email));
     });
     deps.mailQueued();
   }

@@ -45,7 +45,7 @@ export function accountReturnPath(value: unknown): string {
 export class AccountSignInFailed extends DomainError {
   override name = 'AccountSignInFailed';
   constructor() {
-    super(400, 'Sign-in did not complete', 'Signing in to your account did not complete. Please try again.');
+    super(400, 'account_sign_in_failed');
   }
 }
 

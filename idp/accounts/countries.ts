@@ -6,8 +6,5 @@ const CODES =
 
 export const COUNTRY_CODES: ReadonlySet<string> = new Set(CODES);
 
-const englishNames = new Intl.DisplayNames(['en'], { type: 'region' });
-
-export const COUNTRIES = CODES.map((code) => ({ code, name: englishNames.of(code) ?? code })).sort((a, b) =>
-  a.name.localeCompare(b.name, 'en'),
-);
+/** For a list: name them with shared/i18n/countries.ts in the page's language. */
+export const COUNTRY_CODE_LIST: readonly string[] = CODES;

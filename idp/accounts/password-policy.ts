@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { translate } from '../../shared/i18n/context.ts';
 
 const require = createRequire(import.meta.url);
 const commonPasswords: { test(password: string): boolean } = require('fxa-common-password-list');
@@ -6,17 +7,18 @@ const commonPasswords: { test(password: string): boolean } = require('fxa-common
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 256;
 
-/** Returns why a new password is refused, or undefined when it is acceptable. */
+/** Returns why a new password is refused (in the request's language), or undefined when it is acceptable. */
 export function passwordProblem(password: string, email?: string): string | undefined {
   if ([...password].length < PASSWORD_MIN_LENGTH) {
-    return `Use at least ${PASSWORD_MIN_LENGTH} characters.`;
+    return translate('form_errors.min_length', { min: PASSWORD_MIN_LENGTH });
   }
-  if (password.length > PASSWORD_MAX_LENGTH) return `Use at most ${PASSWORD_MAX_LENGTH} characters.`;
+  if (password.length > PASSWORD_MAX_LENGTH)
+    return translate('form_errors.max_length', { max: PASSWORD_MAX_LENGTH });
   if (commonPasswords.test(password) || commonPasswords.test(password.toLowerCase())) {
-    return 'This password is too common. Choose one that is harder to guess.';
+    return translate('form_errors.password_common');
   }
   if (email && password.toLowerCase() === email.trim().toLowerCase()) {
-    return 'Your password cannot be your e-mail address.';
+    return translate('form_errors.password_is_email');
   }
   return undefined;
 }

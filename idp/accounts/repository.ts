@@ -6,7 +6,7 @@ type Executor = IdpDatabase | Transaction<IdpTables>;
 export function findCredentialsByEmailKey(db: Executor, emailKey: string) {
   return db
     .selectFrom('accounts')
-    .select(['id', 'password_hash'])
+    .select(['id', 'password_hash', 'language'])
     .where('email_key', '=', emailKey)
     .executeTakeFirst();
 }
@@ -20,6 +20,16 @@ export async function emailKeyExists(db: Executor, emailKey: string): Promise<bo
   return row !== undefined;
 }
 
+/** The language an address's Passport reads its mail in, if the address has one. */
+export async function languageOfEmailKey(db: Executor, emailKey: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('accounts')
+    .select('language')
+    .where('email_key', '=', emailKey)
+    .executeTakeFirst();
+  return row?.language;
+}
+
 export function findAccountById(db: Executor, id: string) {
   return db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
 }
@@ -30,7 +40,7 @@ export function findAccountEmails(db: Executor, ids: readonly string[]) {
 }
 
 /** What sign-up knows; everything else about an account starts empty. */
-export type NewAccount = Pick<
+export type NewAccount = { language: string } & Pick<
   AccountTable,
   | 'id'
   | 'email'

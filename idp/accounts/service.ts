@@ -2,10 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { isUniqueViolation } from '../../shared/db/errors.ts';
 import { countInWindow, countSoFar } from '../../shared/db/window-counters.ts';
 import { DomainError, InvalidCredentials, InvalidInput } from '../../shared/http/errors.ts';
+import { translate } from '../../shared/i18n/context.ts';
+import type { Language } from '../../shared/i18n/languages.ts';
 import { enqueueMail } from '../../shared/mail/outbox.ts';
 import { hashSecret, verifyAgainstNothing, verifySecret } from '../../shared/security/hashing.ts';
 import { hashMailToken, looksLikeMailToken, newMailToken } from '../../shared/security/mail-token.ts';
 import type { IdpDatabase } from '../database.ts';
+import { recipientWords } from '../locales/catalogues.ts';
 import { consumeEmailToken, dropPendingSignUps, issueEmailToken, peekEmailToken } from './email-tokens.ts';
 import { activationMail, alreadyRegisteredMail } from './mails.ts';
 import { emailKey, normalizeAnswer } from './normalize.ts';
@@ -37,6 +40,8 @@ export type Registration = {
   lastName: string;
   country: string;
   postalCode: string;
+  /** The language the person signed up in: their mails' language from now on. */
+  language: Language;
 };
 
 /** Where the person was going when they signed up, so activation can take them there. */
@@ -56,27 +61,16 @@ export type Activator = { browserBinding: unknown; password?: string };
 
 export class SignUpPasswordWrong extends DomainError {
   override name = 'SignUpPasswordWrong';
-  readonly fieldErrors = {
-    password: 'This is not the password this sign-up was made with.',
-  };
+  readonly fieldErrors = { password: translate('errors.signup_password_wrong.field') };
   constructor() {
-    super(
-      401,
-      'This sign-up was made with another password',
-      'This is not the password this sign-up was made with. If you did not sign up twice, someone else may have ' +
-        'used your address: activate with the link of your own sign-up, or sign up again.',
-    );
+    super(401, 'signup_password_wrong');
   }
 }
 
 export class AccountAlreadyActive extends DomainError {
   override name = 'AccountAlreadyActive';
   constructor() {
-    super(
-      409,
-      'This Passport is already active',
-      'An account with this e-mail address is already active. Sign in.',
-    );
+    super(409, 'account_already_active');
   }
 }
 
@@ -117,8 +111,9 @@ export function createAccountService(deps: { db: IdpDatabase; issuer: string; ma
         (await countInWindow(tx, submissionKey(submission, registration.email), SUBMISSION_WINDOW_MS)) > 1
       )
         return;
-      if (await accounts.emailKeyExists(tx, key)) {
-        await enqueueMail(tx, alreadyRegisteredMail(registration.email, `${issuer}/`));
+      const owner = await accounts.languageOfEmailKey(tx, key);
+      if (owner !== undefined) {
+        await enqueueMail(tx, alreadyRegisteredMail(recipientWords(owner), registration.email, `${issuer}/`));
         return;
       }
       const { password: _password, secretAnswer: _answer, ...profile } = registration;
@@ -136,7 +131,14 @@ export function createAccountService(deps: { db: IdpDatabase; issuer: string; ma
         payload: pending,
         ttlMs: ACTIVATION_TTL_MS,
       });
-      await enqueueMail(tx, activationMail(registration.email, `${issuer}/activate/${token}`));
+      await enqueueMail(
+        tx,
+        activationMail(
+          recipientWords(registration.language),
+          registration.email,
+          `${issuer}/activate/${token}`,
+        ),
+      );
     });
     deps.mailQueued();
     return binding.token;
@@ -167,7 +169,7 @@ export function createAccountService(deps: { db: IdpDatabase; issuer: string; ma
     const bound = boundTo(JSON.parse(link.payload) as PendingAccount, activator.browserBinding);
     if (!bound) {
       if (!activator.password) {
-        throw new InvalidInput({ password: 'Enter the password you chose when you signed up.' });
+        throw new InvalidInput({ password: translate('form_errors.signup_password') });
       }
       const { passwordHash } = JSON.parse(link.payload) as PendingAccount;
       if (!(await verifySecret(passwordHash, activator.password))) throw new SignUpPasswordWrong();
@@ -192,6 +194,7 @@ export function createAccountService(deps: { db: IdpDatabase; issuer: string; ma
           last_name: pending.lastName,
           country: pending.country,
           postal_code: pending.postalCode,
+          language: pending.language ?? 'en',
           created_at: now,
           updated_at: now,
         });

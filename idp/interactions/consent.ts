@@ -31,10 +31,5 @@ export async function grantConsent(provider: Provider, db: IdpDatabase, interact
 }
 
 /** The scopes a consent page names, in words a person understands. */
-export const SCOPE_DESCRIPTIONS: Record<string, string> = {
-  openid: 'Know who you are when you sign in',
-  email: 'See your e-mail address',
-  profile: 'See your name',
-  address: 'See your country or region and postal code',
-  offline_access: 'Stay connected to your account when you are not using the site',
-};
+/** The scopes whose meaning the catalogue words (`scopes.<scope>`); others are named as asked. */
+export const DESCRIBED_SCOPES = new Set(['openid', 'email', 'profile', 'address', 'offline_access']);

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { checkbox, emailField, textField } from '../../shared/http/form.ts';
+import { translate } from '../../shared/i18n/context.ts';
 import { looksLikeMailToken } from '../../shared/security/mail-token.ts';
 import { COUNTRY_CODES } from '../accounts/countries.ts';
 import { PASSWORD_MAX_LENGTH, passwordProblem } from '../accounts/password-policy.ts';
-import { OWN_QUESTION, SECRET_QUESTIONS } from '../accounts/secret-questions.ts';
+import { OWN_QUESTION, questionIdOf, SECRET_QUESTIONS } from '../accounts/secret-questions.ts';
 import { noScriptMark } from '../throttling/bot-check-gate.ts';
 
 // Passwords are case-sensitive and kept exactly as typed: no trimming.
@@ -16,23 +17,22 @@ export const signInForm = z.object({
 });
 
 /** Activation outside the browser that signed up: the password chosen at sign-up. */
-export const activationForm = z.object({ password: password('Password').optional() });
+export const activationForm = z.object({ password: password('fields.password').optional() });
 
 export const signUpForm = z
   .object({
     email: emailField(),
-    password: password('Password'),
-    password2: password('Retype password'),
-    question: textField('Secret question', { max: 100 }),
-    own_question: z.union([z.literal(''), textField('Your own question', { max: 100 })]).optional(),
-    answer: textField('Secret answer', { max: 100, min: 3 }),
-    first_name: textField('First name', { max: 100 }),
-    last_name: textField('Last name', { max: 100 }),
-    country: textField('Country or region', { max: 2 }).refine(
-      (code) => COUNTRY_CODES.has(code),
-      'Choose a country or region from the list.',
-    ),
-    postal_code: textField('Postal code', { max: 20 }),
+    password: password('fields.password'),
+    password2: password('fields.retype_password'),
+    question: textField('fields.secret_question', { max: 100 }).transform(questionIdOf),
+    own_question: z.union([z.literal(''), textField('fields.own_question', { max: 100 })]).optional(),
+    answer: textField('fields.secret_answer', { max: 100, min: 3 }),
+    first_name: textField('fields.first_name', { max: 100 }),
+    last_name: textField('fields.last_name', { max: 100 }),
+    country: textField('fields.country', { max: 2 }).refine((code) => COUNTRY_CODES.has(code), {
+      error: () => translate('form_errors.country_from_list'),
+    }),
+    postal_code: textField('fields.postal_code', { max: 20 }),
     altcha: z.string().max(4096).optional(),
     noscript: noScriptMark,
     submission: z.string().max(100).optional(),
@@ -41,17 +41,33 @@ export const signUpForm = z
     const problem = passwordProblem(form.password, form.email);
     if (problem) context.addIssue({ code: 'custom', path: ['password'], message: problem });
     if (form.password2 !== form.password) {
-      context.addIssue({ code: 'custom', path: ['password2'], message: 'The passwords do not match.' });
+      context.addIssue({
+        code: 'custom',
+        path: ['password2'],
+        message: translate('form_errors.passwords_differ'),
+      });
     }
     if (form.question === OWN_QUESTION) {
       if (!form.own_question) {
-        context.addIssue({ code: 'custom', path: ['own_question'], message: 'Write your own question.' });
+        context.addIssue({
+          code: 'custom',
+          path: ['own_question'],
+          message: translate('form_errors.write_own_question'),
+        });
       }
     } else if (!SECRET_QUESTIONS.includes(form.question)) {
-      context.addIssue({ code: 'custom', path: ['question'], message: 'Choose a question from the list.' });
+      context.addIssue({
+        code: 'custom',
+        path: ['question'],
+        message: translate('form_errors.question_from_list'),
+      });
     }
     if (form.answer && form.answer.toLowerCase() === form.password.toLowerCase()) {
-      context.addIssue({ code: 'custom', path: ['answer'], message: 'Your answer cannot be your password.' });
+      context.addIssue({
+        code: 'custom',
+        path: ['answer'],
+        message: translate('form_errors.answer_is_password'),
+      });
     }
   })
   .transform((form) => ({

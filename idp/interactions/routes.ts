@@ -7,7 +7,7 @@ import { ACR_PASSWORD } from '../oidc/acr.ts';
 import type { PageDeps } from '../page-deps.ts';
 import { asksForBotCheck, botCheckAnswer, createSecretGuard, RetryLater } from '../throttling/guard.ts';
 import { createPasswordSignIn } from '../throttling/service.ts';
-import { grantConsent, SCOPE_DESCRIPTIONS } from './consent.ts';
+import { DESCRIBED_SCOPES, grantConsent } from './consent.ts';
 import { type Interaction, requireInteraction } from './current.ts';
 import { accountChoice, signInForm } from './forms.ts';
 import { deviceIdsOf, rememberedAccounts } from './remembered-accounts.ts';
@@ -87,7 +87,11 @@ export async function interactionRoutes(app: FastifyInstance, deps: Deps) {
       uid: interaction.uid,
       clientName: client?.clientName ?? client?.clientId,
       clientUri: client?.clientUri,
-      permissions: scopes.map((scope) => SCOPE_DESCRIPTIONS[scope] ?? `Use "${scope}"`),
+      permissions: scopes.map((scope) =>
+        DESCRIBED_SCOPES.has(scope)
+          ? request.t(`scopes.${scope}`)
+          : request.t('consent.use_scope', { scope }),
+      ),
       claims: details.missingOIDCClaims ?? [],
     });
   });

@@ -3,9 +3,10 @@ import type Provider from 'oidc-provider';
 import { type DomainError, InvalidInput, Throttled } from '../../shared/http/errors.ts';
 import { parseForm } from '../../shared/http/form.ts';
 import { type FormShape, formLocals, formStatus } from '../../shared/http/form-page.ts';
+import { countriesByName } from '../../shared/i18n/countries.ts';
 import type { BotCheck } from '../../shared/security/botcheck.ts';
-import { COUNTRIES } from '../accounts/countries.ts';
-import { OWN_QUESTION, SECRET_QUESTIONS } from '../accounts/secret-questions.ts';
+import { COUNTRY_CODE_LIST } from '../accounts/countries.ts';
+import { OWN_QUESTION, questionChoices } from '../accounts/secret-questions.ts';
 import {
   type AccountService,
   newSignUpSubmission,
@@ -61,16 +62,22 @@ export async function signUpRoutes(
   const remembered = rememberedAccounts(db);
   const botCheckGate = createBotCheckGate({ db, botCheck, noScriptPerHour });
 
-  function showForm(reply: FastifyReply, uid: string | undefined, body?: unknown, refusal?: DomainError) {
+  function showForm(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    uid: string | undefined,
+    body?: unknown,
+    refusal?: DomainError,
+  ) {
     return reply.code(formStatus(refusal)).view('sign-up', {
+      questions: questionChoices(request.t),
+      countries: countriesByName(COUNTRY_CODE_LIST, request.language),
       action: uid ? `/interaction/${uid}/signup` : '/signup',
       signInUrl: uid ? `/interaction/${uid}` : undefined,
       ...formLocals(SIGN_UP_FORM, body, refusal),
       // Each showing of the form is one sign-up: sent twice, it is still one.
       submission: newSignUpSubmission(),
-      questions: SECRET_QUESTIONS,
       ownQuestion: OWN_QUESTION,
-      countries: COUNTRIES,
     });
   }
 
@@ -96,7 +103,7 @@ export async function signUpRoutes(
   }
 
   for (const path of ['/signup', '/interaction/:uid/signup']) {
-    app.get<SignUpRoute>(path, async (request, reply) => showForm(reply, request.params.uid));
+    app.get<SignUpRoute>(path, async (request, reply) => showForm(request, reply, request.params.uid));
 
     app.post<SignUpRoute>(path, async (request, reply) => {
       const body = request.body ?? {};
@@ -113,10 +120,14 @@ export async function signUpRoutes(
         });
       } catch (error) {
         if (!(error instanceof InvalidInput || error instanceof Throttled)) throw error;
-        return showForm(reply, request.params.uid, body, error);
+        return showForm(request, reply, request.params.uid, body, error);
       }
       const origin = await originOf(request, reply);
-      const binding = await accounts.register(form.registration, origin, form.submission);
+      const binding = await accounts.register(
+        { ...form.registration, language: request.language },
+        origin,
+        form.submission,
+      );
       return checkEmail(request, reply, form.registration.email, binding);
     });
   }

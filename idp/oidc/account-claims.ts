@@ -16,6 +16,8 @@ export async function findAccountClaims(db: IdpDatabase, sub: string): Promise<A
       given_name: account.first_name,
       family_name: account.last_name,
       updated_at: Math.floor(account.updated_at / 1000),
+      // The language the person chose for their Passport (BCP 47), so a site can greet them in it.
+      locale: account.language,
       address: { country: account.country, postal_code: account.postal_code },
     }),
   };

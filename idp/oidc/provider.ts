@@ -51,7 +51,7 @@ export function createProvider({
       // acr and amr in every ID token, not only when asked for: sites decide on them.
       openid: ['sub', 'acr', 'amr', 'auth_time'],
       email: ['email', 'email_verified'],
-      profile: ['name', 'given_name', 'family_name', 'updated_at'],
+      profile: ['name', 'given_name', 'family_name', 'updated_at', 'locale'],
       address: ['address'],
     },
     scopes: ['openid', 'offline_access', 'email', 'profile', 'address'],

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { emailField, textField } from '../../shared/http/form.ts';
+import { translate } from '../../shared/i18n/context.ts';
 import { PASSWORD_MAX_LENGTH, passwordProblem } from '../accounts/password-policy.ts';
 import { noScriptMark } from '../throttling/bot-check-gate.ts';
 import { botCheckAnswer } from '../throttling/guard.ts';
 
 // Passwords are case-sensitive and kept exactly as typed: no trimming.
-const newPassword = textField('New password', { max: PASSWORD_MAX_LENGTH, trim: false });
-const retypedPassword = textField('Retype password', { max: PASSWORD_MAX_LENGTH, trim: false });
+const newPassword = textField('fields.new_password', { max: PASSWORD_MAX_LENGTH, trim: false });
+const retypedPassword = textField('fields.retype_password', { max: PASSWORD_MAX_LENGTH, trim: false });
 
 type PasswordPair = { email?: string; password: string; password2: string };
 
@@ -14,7 +15,11 @@ function checkNewPassword(form: PasswordPair, context: z.core.$RefinementCtx<Pas
   const problem = passwordProblem(form.password, form.email);
   if (problem) context.addIssue({ code: 'custom', path: ['password'], message: problem });
   if (form.password2 !== form.password) {
-    context.addIssue({ code: 'custom', path: ['password2'], message: 'The passwords do not match.' });
+    context.addIssue({
+      code: 'custom',
+      path: ['password2'],
+      message: translate('form_errors.passwords_differ'),
+    });
   }
 }
 
@@ -34,7 +39,7 @@ export const newPasswordForm = z
 export const secretAnswerForm = z
   .object({
     email: emailField(),
-    answer: textField('Secret answer', { max: 100 }),
+    answer: textField('fields.secret_answer', { max: 100 }),
     password: newPassword,
     password2: retypedPassword,
     altcha: botCheckAnswer,

@@ -13,6 +13,7 @@ const RECOVERY_COLUMNS = [
   'secret_answer_hash',
   'secret_answer_confirmed_at',
   'recovery_locked_until',
+  'language',
 ] as const;
 
 /** What either way back into an account needs to know about it. */

@@ -2,6 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, InvalidInput, NotFound } from '../../shared/http/errors.ts';
 import { parseForm } from '../../shared/http/form.ts';
 import { type FormShape, formLocals, formStatus } from '../../shared/http/form-page.ts';
+import type { Translate } from '../../shared/i18n/catalogues.ts';
+import { questionText } from '../accounts/secret-questions.ts';
 import { interactionNamed } from '../interactions/current.ts';
 import { deviceIdsOf } from '../interactions/remembered-accounts.ts';
 import type { PageDeps } from '../page-deps.ts';
@@ -27,20 +29,14 @@ const NEW_PASSWORD_FORM: FormShape = {
   secrets: ['password', 'password2'],
 };
 
-const EMAIL_STEP: Record<Way, { title: string; lead: string; button: string }> = {
-  email: {
-    title: 'Reset your password by e-mail',
-    lead: 'Enter the e-mail address of your Passport. We will send it a link to choose a new password.',
-    button: 'Send me a link',
-  },
-  answer: {
-    title: 'Reset your password with your secret answer',
-    lead:
-      'Enter the e-mail address of your Passport. On a browser you have signed in with before, we then ask ' +
-      'your secret question; anywhere else we send you a link by e-mail instead.',
-    button: 'Continue',
-  },
-};
+/** The first step of each way, worded by the catalogue's `recovery.<way>_step.*`. */
+function emailStep(t: Translate, way: Way) {
+  return {
+    title: t(`recovery.${way}_step.title`),
+    lead: t(`recovery.${way}_step.lead`),
+    button: t(`recovery.${way}_step.button`),
+  };
+}
 
 export async function recoveryRoutes(app: FastifyInstance, deps: PageDeps) {
   const { provider } = deps;
@@ -91,7 +87,7 @@ export async function recoveryRoutes(app: FastifyInstance, deps: PageDeps) {
     refusal?: InvalidInput,
   ) {
     return reply.code(formStatus(refusal)).view('recovery-email', {
-      ...EMAIL_STEP[way],
+      ...emailStep(request.t, way),
       action: `${basePath(request)}/${way}`,
       choiceUrl: basePath(request),
       ...formLocals(EMAIL_FORM, body, refusal),
@@ -111,6 +107,7 @@ export async function recoveryRoutes(app: FastifyInstance, deps: PageDeps) {
       otherAddressUrl: `${basePath(request)}/answer`,
       choiceUrl: basePath(request),
       ...asked,
+      question: questionText(asked.question, request.t),
       ...formLocals(ANSWER_FORM, body, refusal),
     });
   }
@@ -150,9 +147,7 @@ export async function recoveryRoutes(app: FastifyInstance, deps: PageDeps) {
   }
 
   function answerWayOff() {
-    return new NotFound(
-      'Resetting a password with the secret answer is turned off here. Ask for a link by e-mail.',
-    );
+    return new NotFound('errors.not_found.answer_way_off');
   }
 
   for (const path of PATHS) {
@@ -231,7 +226,7 @@ export async function recoveryRoutes(app: FastifyInstance, deps: PageDeps) {
       const body = request.body ?? {};
       const address = recoveryEmailForm.safeParse({ email: body.email });
       if (!address.success) {
-        const message = address.error.issues[0]?.message ?? 'Enter a valid e-mail address.';
+        const message = address.error.issues[0]?.message ?? request.t('form.email_invalid');
         return showEmailStep(request, reply, 'answer', body, new InvalidInput({ email: message }));
       }
       const { email } = address.data;

@@ -15,6 +15,7 @@ import { passwordProblem } from '../accounts/password-policy.ts';
 import { emailKeyExists, setPassword } from '../accounts/repository.ts';
 import { recordActivity } from '../activity/repository.ts';
 import type { IdpDatabase, IdpTables } from '../database.ts';
+import { recipientWords } from '../locales/catalogues.ts';
 import { endSessions } from '../oidc/end-sessions.ts';
 import type { SecretGuard } from '../throttling/guard.ts';
 import { createTrustedDevices, revokeTrustedDevices } from '../throttling/trusted-devices.ts';
@@ -57,11 +58,7 @@ export type SecretAnswerClaim = {
 export class RecoveryDetailsWrong extends DomainError {
   override name = 'RecoveryDetailsWrong';
   constructor() {
-    super(
-      401,
-      'This answer does not match',
-      'The secret answer does not match the one on record. Check it and try again.',
-    );
+    super(401, 'recovery_answer_wrong');
   }
 }
 
@@ -69,33 +66,21 @@ export class RecoveryDetailsWrong extends DomainError {
 export class SecretAnswerNotHere extends DomainError {
   override name = 'SecretAnswerNotHere';
   constructor() {
-    super(
-      403,
-      'Use the link we mail you',
-      'The secret answer can only be used on a browser that has signed in to this Passport before. ' +
-        'Here, reset your password with a link sent by e-mail.',
-    );
+    super(403, 'secret_answer_not_here');
   }
 }
 
 export class NoSecretAnswer extends DomainError {
   override name = 'NoSecretAnswer';
   constructor() {
-    super(
-      409,
-      'This Passport has no secret answer',
-      'This Passport has no secret answer. Reset your password with a link sent by e-mail, then choose a new secret question.',
-    );
+    super(409, 'no_secret_answer');
   }
 }
 
 export class RecoveryPaused extends Throttled {
   override name = 'RecoveryPaused';
   constructor() {
-    super(
-      'Password reset is paused for this Passport for 24 hours, because its owner said a recent reset was not theirs. ' +
-        'Sign in with your password as usual.',
-    );
+    super('errors.throttled.recovery_paused');
   }
 }
 
@@ -151,7 +136,7 @@ export function createRecoveryService(deps: {
         ttlMs: RESET_LINK_TTL_MS,
       });
       for (const to of verifiedAddresses(account)) {
-        await enqueueMail(tx, resetLinkMail(to, `${linkBase}${token}`));
+        await enqueueMail(tx, resetLinkMail(recipientWords(account.language), to, `${linkBase}${token}`));
       }
     });
     deps.mailQueued();
@@ -279,9 +264,17 @@ export function createRecoveryService(deps: {
       payload: addresses,
       ttlMs: DISOWN_LINK_TTL_MS,
     });
-    const how = way === 'link' ? 'with a reset link sent by e-mail' : 'with your secret answer';
+    const words = recipientWords(account.language);
     for (const to of verifiedAddresses(account)) {
-      await enqueueMail(tx, passwordChangedMail(to, `${issuer}/password/not-me/${disown}`, how));
+      await enqueueMail(
+        tx,
+        passwordChangedMail(
+          words,
+          to,
+          `${issuer}/password/not-me/${disown}`,
+          way === 'link' ? 'link' : 'answer',
+        ),
+      );
     }
   }
 
@@ -334,7 +327,7 @@ export function createRecoveryService(deps: {
       });
       const restored = (await findRecoveryAccountById(tx, account.id))!;
       for (const to of new Set([...verifiedAddresses(restored), account.email])) {
-        await enqueueMail(tx, recoveryLockedMail(to, resetUrl));
+        await enqueueMail(tx, recoveryLockedMail(recipientWords(account.language), to, resetUrl));
       }
     });
     await afterPasswordChange(account.id);

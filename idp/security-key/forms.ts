@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { textField } from '../../shared/http/form.ts';
-import { SECRET_QUESTIONS } from '../accounts/secret-questions.ts';
+import { translate } from '../../shared/i18n/context.ts';
+import { questionIdOf, SECRET_QUESTIONS } from '../accounts/secret-questions.ts';
 import { botCheckAnswer } from '../throttling/guard.ts';
 
 export const SECURITY_KEY_MIN_LENGTH = 8;
@@ -14,43 +15,55 @@ export const SECURITY_KEY_QUESTIONS = SECRET_QUESTIONS;
 const keyField = (label: string) => textField(label, { max: SECURITY_KEY_MAX_LENGTH, trim: false });
 const answerField = (label: string) => textField(label, { max: ANSWER_MAX_LENGTH, min: 3 });
 const questionField = (label: string) =>
-  textField(label, { max: 100 }).refine(
-    (question) => SECURITY_KEY_QUESTIONS.includes(question),
-    'Choose a question from the list.',
-  );
+  textField(label, { max: 100 })
+    .transform(questionIdOf)
+    .refine((question) => SECURITY_KEY_QUESTIONS.includes(question), {
+      error: () => translate('form_errors.question_from_list'),
+    });
 
-const newKey = z.object({ key: keyField('Security key'), key2: keyField('Retype security key') });
+const newKey = z.object({
+  key: keyField('fields.security_key'),
+  key2: keyField('fields.retype_security_key'),
+});
 
 function checkNewKey(form: { key: string; key2: string }, context: z.core.$RefinementCtx) {
   if ([...form.key].length < SECURITY_KEY_MIN_LENGTH) {
     context.addIssue({
       code: 'custom',
       path: ['key'],
-      message: `Use at least ${SECURITY_KEY_MIN_LENGTH} characters.`,
+      message: translate('form_errors.min_length', { min: SECURITY_KEY_MIN_LENGTH }),
     });
   }
   if (form.key2 !== form.key) {
-    context.addIssue({ code: 'custom', path: ['key2'], message: 'The security keys do not match.' });
+    context.addIssue({ code: 'custom', path: ['key2'], message: translate('form_errors.keys_differ') });
   }
 }
 
 /** Choosing a key and its three questions (set-up, and changing them in account services). */
 export const setUpForm = newKey
   .extend({
-    question1: questionField('Question 1'),
-    question2: questionField('Question 2'),
-    question3: questionField('Question 3'),
-    answer1: answerField('Answer 1'),
-    answer2: answerField('Answer 2'),
-    answer3: answerField('Answer 3'),
+    question1: questionField('fields.question_1'),
+    question2: questionField('fields.question_2'),
+    question3: questionField('fields.question_3'),
+    answer1: answerField('fields.answer_1'),
+    answer2: answerField('fields.answer_2'),
+    answer3: answerField('fields.answer_3'),
   })
   .superRefine((form, context) => {
     checkNewKey(form, context);
     if (form.question2 === form.question1) {
-      context.addIssue({ code: 'custom', path: ['question2'], message: 'Choose three different questions.' });
+      context.addIssue({
+        code: 'custom',
+        path: ['question2'],
+        message: translate('form_errors.three_different'),
+      });
     }
     if (form.question3 === form.question1 || form.question3 === form.question2) {
-      context.addIssue({ code: 'custom', path: ['question3'], message: 'Choose three different questions.' });
+      context.addIssue({
+        code: 'custom',
+        path: ['question3'],
+        message: translate('form_errors.three_different'),
+      });
     }
   })
   .transform((form) => ({
@@ -65,7 +78,7 @@ export type SetUpChoice = z.infer<typeof setUpForm>;
 export const newKeyForm = newKey.superRefine(checkNewKey).transform((form) => form.key);
 
 // The guarded forms carry the bot check's answer once the guard asks for it.
-export const keyForm = z.object({ key: keyField('Security key'), altcha: botCheckAnswer });
+export const keyForm = z.object({ key: keyField('fields.security_key'), altcha: botCheckAnswer });
 
 // Answering is lenient about length (the answers were checked when chosen);
 // only the upper bound protects the hashing.
@@ -73,9 +86,9 @@ const givenAnswer = (label: string) => textField(label, { max: ANSWER_MAX_LENGTH
 
 export const answersForm = z
   .object({
-    answer1: givenAnswer('Answer 1'),
-    answer2: givenAnswer('Answer 2'),
-    answer3: givenAnswer('Answer 3'),
+    answer1: givenAnswer('fields.answer_1'),
+    answer2: givenAnswer('fields.answer_2'),
+    answer3: givenAnswer('fields.answer_3'),
     altcha: botCheckAnswer,
   })
   .transform((form) => ({ answers: [form.answer1, form.answer2, form.answer3], altcha: form.altcha }));

@@ -1,27 +1,15 @@
-import { type Mail, paragraphs } from '../accounts/mails.ts';
+import type { Translate } from '../../shared/i18n/catalogues.ts';
+import { catalogueMail, type Mail } from '../accounts/mails.ts';
 
-const NOT_YOU =
-  'If this was not you, reset your password at once from the sign-in page ("Forgot your password?"), then set a new security key.';
+const NOT_YOU = 'mail.security_key_not_you';
+const SIGNED_OUT = 'mail.signed_out_elsewhere';
 
-const SIGNED_OUT = 'You were signed out of your Passport everywhere else.';
-
-export function securityKeySetMail(to: string, replaced: boolean): Mail {
-  return paragraphs(
-    to,
-    replaced ? 'Your security key was changed' : 'Your security key is set up',
-    replaced
-      ? ['The security key of your Passport and its three questions were just changed.', SIGNED_OUT, NOT_YOU]
-      : [
-          'A security key and three questions were just set up for your Passport. Sites that ask for a stronger sign-in will ask for it after your password.',
-          NOT_YOU,
-        ],
-  );
+export function securityKeySetMail(t: Translate, to: string, replaced: boolean): Mail {
+  return replaced
+    ? catalogueMail(t, to, 'security_key_changed', ['changed', SIGNED_OUT, NOT_YOU])
+    : catalogueMail(t, to, 'security_key_set', ['set', NOT_YOU]);
 }
 
-export function securityKeyResetMail(to: string): Mail {
-  return paragraphs(to, 'Your security key was reset', [
-    'The security key of your Passport was just reset, after the answers to its three questions were given.',
-    SIGNED_OUT,
-    NOT_YOU,
-  ]);
+export function securityKeyResetMail(t: Translate, to: string): Mail {
+  return catalogueMail(t, to, 'security_key_reset', ['reset', SIGNED_OUT, NOT_YOU]);
 }

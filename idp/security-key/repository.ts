@@ -17,6 +17,7 @@ export async function findSecurityKeyAccount(db: Executor, accountId: string) {
       'security_questions',
       'security_answer_hashes',
       'security_key_set_at',
+      'language',
     ])
     .where('id', '=', accountId)
     .executeTakeFirst();
@@ -32,7 +33,14 @@ export async function findSecurityKeyAccount(db: Executor, accountId: string) {
     row.alternate_email && row.alternate_email_verified_at !== null
       ? [row.email, row.alternate_email]
       : [row.email];
-  return { id: row.id, email: row.email, verifiedEmails, passwordHash: row.password_hash, key };
+  return {
+    id: row.id,
+    email: row.email,
+    verifiedEmails,
+    passwordHash: row.password_hash,
+    key,
+    language: row.language,
+  };
 }
 
 export type SecurityKeyAccount = NonNullable<Awaited<ReturnType<typeof findSecurityKeyAccount>>>;

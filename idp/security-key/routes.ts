@@ -2,16 +2,18 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, SessionExpired } from '../../shared/http/errors.ts';
 import { parseForm } from '../../shared/http/form.ts';
 import { type FormShape, formLocals } from '../../shared/http/form-page.ts';
+import type { Translate } from '../../shared/i18n/catalogues.ts';
+import { formatDate } from '../../shared/i18n/dates.ts';
 import { currentSession, strongestFactorRecently } from '../account-services/session.ts';
 import { ACCOUNT_CLIENT_ID } from '../account-services/sign-in.ts';
+import { questionChoices, questionText } from '../accounts/secret-questions.ts';
 import { type Interaction, requireInteraction } from '../interactions/current.ts';
 import { deviceIdsOf } from '../interactions/remembered-accounts.ts';
 import { ACR_STRONG } from '../oidc/acr.ts';
 import { SECURITY_KEY_PROMPT } from '../oidc/policy.ts';
 import type { PageDeps } from '../page-deps.ts';
 import { asksForBotCheck, RetryLater } from '../throttling/guard.ts';
-import { answersForm, keyForm, newKeyForm, SECURITY_KEY_QUESTIONS, setUpForm } from './forms.ts';
-
+import { answersForm, keyForm, newKeyForm, setUpForm } from './forms.ts';
 import { type Attempt, createSecurityKeyService, type StepOwner } from './service.ts';
 
 // In page order; the keys and the bot check's proof are never sent back, the answers are.
@@ -30,10 +32,8 @@ type NoticeQuery = { Querystring: { notice?: string } };
 const ACCOUNT_STEP_TTL_MS = 30 * 60 * 1000;
 const ACCOUNT_PAGE = '/account/security-key';
 
-const NOTICES: Record<string, string> = {
-  'set-up': 'Your security key is set up. Enter it now to finish signing in.',
-  reset: 'Your security key was changed. Enter your new security key to continue.',
-};
+/** After a redirect, the key page says what just happened (`security_key.notices.<key>`). */
+const NOTICES: Record<string, string> = { 'set-up': 'set_up', reset: 'reset' };
 
 /**
  * The security key: the step-up inside a sign-in interaction (set-up, answer
@@ -78,7 +78,10 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
   app.get<UidParams & NoticeQuery>('/interaction/:uid/security-key', async (request, reply) => {
     const step = await stepUp(request, reply);
     if (!(await keys.keyStatus(step.accountId))) return reply.redirect(`${step.base}/set-up`, 303);
-    return showKeyPage(reply, step, { notice: NOTICES[request.query.notice ?? ''] });
+    const notice = NOTICES[request.query.notice ?? ''];
+    return showKeyPage(reply, step, {
+      notice: notice ? request.t(`security_key.notices.${notice}`) : undefined,
+    });
   });
 
   app.post<UidParams>('/interaction/:uid/security-key', async (request, reply) => {
@@ -139,7 +142,7 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
     if (await keys.keyStatus(step.accountId)) return reply.redirect(step.base, 303);
     return reply.view('security-key-set-up', {
       ...step.pageFrame,
-      ...setUpPage(await clientName(step.interaction)),
+      ...setUpPage(request.t, await clientName(step.interaction)),
       action: `${step.base}/set-up`,
       values: {},
     });
@@ -154,7 +157,7 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
     } catch (error) {
       return reply.code(statusOf(error)).view('security-key-set-up', {
         ...step.pageFrame,
-        ...setUpPage(await clientName(step.interaction)),
+        ...setUpPage(request.t, await clientName(step.interaction)),
         ...formLocals(SET_UP_FORM, request.body, shown(error)),
         action: `${step.base}/set-up`,
       });
@@ -168,7 +171,7 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
     if (!questions) return reply.redirect(`${step.base}/set-up`, 303);
     return reply.view('security-key-answers', {
       ...step.pageFrame,
-      ...confirmPage(questions),
+      ...confirmPage(request.t, questions),
       action: `${step.base}/confirm`,
       restartUrl: `${step.base}/set-up`,
     });
@@ -187,14 +190,14 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
       if (!questions) {
         return reply.code(statusOf(error)).view('security-key-set-up', {
           ...step.pageFrame,
-          ...setUpPage(await clientName(step.interaction)),
+          ...setUpPage(request.t, await clientName(step.interaction)),
           ...formLocals(SET_UP_FORM, undefined, shown(error)),
           action: `${step.base}/set-up`,
         });
       }
       return reply.code(statusOf(error)).view('security-key-answers', {
         ...step.pageFrame,
-        ...confirmPage(questions),
+        ...confirmPage(request.t, questions),
         ...formLocals(ANSWERS_FORM, request.body, shown(error)),
         action: `${step.base}/confirm`,
         restartUrl: `${step.base}/set-up`,
@@ -211,7 +214,7 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
     if (!status) return reply.redirect(`${step.base}/set-up`, 303);
     return reply.view('security-key-answers', {
       ...step.pageFrame,
-      ...resetPage(status.questions),
+      ...resetPage(request.t, status.questions),
       action: `${step.base}/reset`,
     });
   });
@@ -228,7 +231,7 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
       const refused = refusal(reply, error, request.body);
       return reply.code(refused.error.status).view('security-key-answers', {
         ...step.pageFrame,
-        ...resetPage(status.questions),
+        ...resetPage(request.t, status.questions),
         ...formLocals(ANSWERS_FORM, request.body, refused.error),
         botCheck: refused.botCheck,
         action: `${step.base}/reset`,
@@ -244,7 +247,7 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
     }
     return reply.view('security-key-set-up', {
       ...step.pageFrame,
-      ...newKeyPage(),
+      ...newKeyPage(request.t),
       action: `${step.base}/reset/new-key`,
       values: {},
     });
@@ -261,7 +264,7 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
     } catch (error) {
       return reply.code(statusOf(error)).view('security-key-set-up', {
         ...step.pageFrame,
-        ...newKeyPage(),
+        ...newKeyPage(request.t),
         ...formLocals(NEW_KEY_FORM, undefined, shown(error)),
         action: `${step.base}/reset/new-key`,
       });
@@ -294,7 +297,7 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
     const signedIn = await accountOwner(request, reply);
     if (signedIn.detour !== undefined) return reply.redirect(signedIn.detour, 303);
     return reply.view('security-key-set-up', {
-      ...accountSetUpPage(await keys.keyStatus(signedIn.accountId)),
+      ...accountSetUpPage(request, await keys.keyStatus(signedIn.accountId)),
       fieldErrors: {},
       values: {},
     });
@@ -308,7 +311,7 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
       await keys.proposeSetUp(signedIn.owner, signedIn.accountId, choice, Date.now() + ACCOUNT_STEP_TTL_MS);
     } catch (error) {
       return reply.code(statusOf(error)).view('security-key-set-up', {
-        ...accountSetUpPage(await keys.keyStatus(signedIn.accountId)),
+        ...accountSetUpPage(request, await keys.keyStatus(signedIn.accountId)),
         ...formLocals(SET_UP_FORM, request.body, shown(error)),
       });
     }
@@ -321,7 +324,7 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
     const questions = await keys.questionsToConfirm(signedIn.owner, signedIn.accountId);
     if (!questions) return reply.redirect(ACCOUNT_PAGE, 303);
     return reply.view('security-key-answers', {
-      ...confirmPage(questions),
+      ...confirmPage(request.t, questions),
       action: `${ACCOUNT_PAGE}/confirm`,
       restartUrl: ACCOUNT_PAGE,
       backUrl: '/account',
@@ -345,12 +348,12 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
       const questions = await keys.questionsToConfirm(signedIn.owner, signedIn.accountId);
       if (!questions) {
         return reply.code(statusOf(error)).view('security-key-set-up', {
-          ...accountSetUpPage(await keys.keyStatus(signedIn.accountId)),
+          ...accountSetUpPage(request, await keys.keyStatus(signedIn.accountId)),
           ...formLocals(SET_UP_FORM, undefined, shown(error)),
         });
       }
       return reply.code(statusOf(error)).view('security-key-answers', {
-        ...confirmPage(questions),
+        ...confirmPage(request.t, questions),
         ...formLocals(ANSWERS_FORM, request.body, shown(error)),
         action: `${ACCOUNT_PAGE}/confirm`,
         restartUrl: ACCOUNT_PAGE,
@@ -389,52 +392,51 @@ function statusOf(error: unknown): number {
   return shown(error).status;
 }
 
-function setUpPage(clientName: string | undefined) {
+function setUpPage(t: Translate, clientName: string | undefined) {
   return {
-    title: 'Set up your security key',
-    lead: `${clientName ?? 'This site'} asks for a stronger sign-in: a security key, which you will enter after your password. Choose the key and three questions that let you reset it if you forget it.`,
-    questions: SECURITY_KEY_QUESTIONS,
+    title: t('security_key.set_up_title'),
+    lead: t('security_key.set_up_lead', { site: clientName ?? t('security_key.this_site') }),
+    questions: questionChoices(t),
   };
 }
 
-function accountSetUpPage(status: { setAt: number | null } | undefined) {
+function accountSetUpPage(request: FastifyRequest, status: { setAt: number | null } | undefined) {
+  const { t } = request;
   return {
-    title: status ? 'Change your security key' : 'Set up your security key',
+    title: status ? t('security_key.change_title') : t('security_key.set_up_title'),
     lead: status
-      ? `Your security key was set on ${formatDay(status.setAt)}. A new key and questions replace it and its questions.`
-      : 'Sites that ask for a stronger sign-in ask for a security key after your password. Choose the key and three questions that let you reset it if you forget it.',
-    questions: SECURITY_KEY_QUESTIONS,
+      ? t('security_key.change_lead', {
+          day: status.setAt
+            ? formatDate(new Date(status.setAt), request.language)
+            : t('security_key.earlier'),
+        })
+      : t('security_key.account_set_up_lead'),
+    questions: questionChoices(t),
     action: ACCOUNT_PAGE,
     backUrl: '/account',
   };
 }
 
-function confirmPage(questions: string[]) {
+function confirmPage(t: Translate, questions: string[]) {
   return {
-    title: 'Confirm your answers',
-    lead: 'To be sure you typed them as you meant, answer your three questions again.',
-    questions,
+    title: t('security_key.confirm_title'),
+    lead: t('security_key.confirm_lead'),
+    questions: questions.map((question) => questionText(question, t)),
   };
 }
 
-function resetPage(questions: string[]) {
+function resetPage(t: Translate, questions: string[]) {
   return {
-    title: 'Reset your security key',
-    lead: 'Answer the three questions you chose with your security key. Then you can choose a new key.',
-    questions,
+    title: t('security_key.reset_title'),
+    lead: t('security_key.reset_lead'),
+    questions: questions.map((question) => questionText(question, t)),
   };
 }
 
-function newKeyPage() {
+function newKeyPage(t: Translate) {
   return {
-    title: 'Choose a new security key',
-    lead: 'Your answers are right. Choose a new security key; your questions stay the same.',
+    title: t('security_key.new_key_title'),
+    lead: t('security_key.new_key_lead'),
     questions: undefined,
   };
-}
-
-function formatDay(at: number | null): string {
-  return at
-    ? new Date(at).toLocaleDateString('en-GB', { dateStyle: 'long', timeZone: 'UTC' })
-    : 'an earlier date';
 }

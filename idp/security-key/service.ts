@@ -1,11 +1,13 @@
 import type Provider from 'oidc-provider';
 import { DomainError, InvalidInput, SessionExpired } from '../../shared/http/errors.ts';
+import { translate } from '../../shared/i18n/context.ts';
 import { enqueueMail } from '../../shared/mail/outbox.ts';
 import type { BotCheck } from '../../shared/security/botcheck.ts';
 import { hashSecret, verifySecret } from '../../shared/security/hashing.ts';
 import { normalizeAnswer } from '../accounts/normalize.ts';
 import { type ActivityEntry, recordActivity } from '../activity/repository.ts';
 import type { IdpDatabase } from '../database.ts';
+import { recipientWords } from '../locales/catalogues.ts';
 import { endSessions } from '../oidc/end-sessions.ts';
 import { createSecretGuard, type GuardedAttempt } from '../throttling/guard.ts';
 import { createTrustedDevices } from '../throttling/trusted-devices.ts';
@@ -52,8 +54,14 @@ export class WrongSecret extends DomainError {
   readonly fieldErrors: Record<string, string>;
   /** Whether the form must show the bot check for the next try (see asksForBotCheck). */
   readonly botCheckNext: boolean;
-  constructor(title: string, message: string, fieldErrors: Record<string, string>, botCheckNext = false) {
-    super(401, title, message);
+  /** `code`: the catalogue's `errors.<code>`; `messageKey` when the code's usual message does not fit. */
+  constructor(
+    code: string,
+    fieldErrors: Record<string, string>,
+    options: { botCheckNext?: boolean; messageKey?: string } = {},
+  ) {
+    super(401, code, { messageKey: options.messageKey });
+    const botCheckNext = options.botCheckNext ?? false;
     this.fieldErrors = fieldErrors;
     this.botCheckNext = botCheckNext;
   }
@@ -63,7 +71,7 @@ export class WrongSecret extends DomainError {
 export class StepMissing extends DomainError {
   override name = 'StepMissing';
   constructor() {
-    super(409, 'Please start again', 'This step has expired or was already finished. Please start again.');
+    super(409, 'step_missing');
   }
 }
 
@@ -162,11 +170,7 @@ export function createSecurityKeyService(deps: {
       const wrong = setUp.wrongConfirmations + 1;
       if (wrong >= CONFIRMATION_TRIES) {
         await deletePendingStep(db, stepId('set-up', owner));
-        throw new WrongSecret(
-          'The answers do not match',
-          'The answers did not match the ones you chose, several times. Nothing was saved: choose your security key and questions again.',
-          {},
-        );
+        throw new WrongSecret('answers_differ', {}, { messageKey: 'errors.answers_differ.too_often' });
       }
       await savePendingStep(
         db,
@@ -178,13 +182,12 @@ export function createSecurityKeyService(deps: {
       // Each mismatch is named: the person typed these answers a moment ago, in
       // this very step, and no key stands behind them yet for a guesser to reach.
       throw new WrongSecret(
-        'The answers do not match',
-        'The answers do not match the ones you chose a moment ago. Type them again.',
-        answerErrors('This answer does not match the one you chose.', matched),
+        'answers_differ',
+        answerErrors(translate('errors.answers_differ.field'), matched),
       );
     }
     const now = Date.now();
-    const { verifiedEmails, key: previous } = await account(accountId);
+    const { verifiedEmails, key: previous, language } = await account(accountId);
     await db.transaction().execute(async (tx) => {
       // Of two confirmations sent at once only one attaches the key.
       if (!(await deletePendingStep(tx, stepId('set-up', owner)))) throw new StepMissing();
@@ -200,7 +203,8 @@ export function createSecurityKeyService(deps: {
         },
         now,
       );
-      for (const to of verifiedEmails) await enqueueMail(tx, securityKeySetMail(to, Boolean(previous)));
+      for (const to of verifiedEmails)
+        await enqueueMail(tx, securityKeySetMail(recipientWords(language), to, Boolean(previous)));
     });
     deps.mailQueued();
     if (previous) await endSessions(provider, db, accountId, { sessionId: keepSessionId });
@@ -218,10 +222,9 @@ export function createSecurityKeyService(deps: {
       await recordActivity(db, { accountId, kind: 'security-key', success: false, ...attempt.from });
       const { botCheckNext } = await tried.failed();
       throw new WrongSecret(
-        'Wrong security key',
-        'The security key is incorrect.',
-        { key: 'The security key is incorrect.' },
-        botCheckNext,
+        'security_key_wrong',
+        { key: translate('errors.security_key_wrong.message') },
+        { botCheckNext },
       );
     }
     await tried.succeeded();
@@ -249,12 +252,9 @@ export function createSecurityKeyService(deps: {
         ...attempt.from,
       });
       const { botCheckNext } = await tried.failed();
-      throw new WrongSecret(
-        'Wrong answers',
-        'At least one answer is incorrect.',
-        answerErrors('Check this answer.'),
+      throw new WrongSecret('answers_wrong', answerErrors(translate('errors.answers_wrong.field')), {
         botCheckNext,
-      );
+      });
     }
     await tried.succeeded();
     await savePendingStep(db, stepId('reset', owner), accountId, { answersProvedAt: Date.now() }, expiresAt);
@@ -276,7 +276,7 @@ export function createSecurityKeyService(deps: {
     keepSessionId: string,
   ): Promise<void> {
     if (!(await resetProved(owner, accountId))) throw new StepMissing();
-    const { verifiedEmails, passwordHash } = await account(accountId);
+    const { verifiedEmails, passwordHash, language } = await account(accountId);
     await refuseThePassword(passwordHash, key);
     const keyHash = await hashSecret(key);
     const now = Date.now();
@@ -288,7 +288,8 @@ export function createSecurityKeyService(deps: {
         { accountId, kind: 'security-key-change', success: true, detail: 'reset', ...attempt },
         now,
       );
-      for (const to of verifiedEmails) await enqueueMail(tx, securityKeyResetMail(to));
+      for (const to of verifiedEmails)
+        await enqueueMail(tx, securityKeyResetMail(recipientWords(language), to));
     });
     deps.mailQueued();
     await endSessions(provider, db, accountId, { sessionId: keepSessionId });
@@ -311,7 +312,7 @@ export type SecurityKeyService = ReturnType<typeof createSecurityKeyService>;
 
 async function refuseThePassword(passwordHash: string, key: string): Promise<void> {
   if (await verifySecret(passwordHash, key)) {
-    throw new InvalidInput({ key: 'Your security key must be different from your password.' });
+    throw new InvalidInput({ key: translate('form_errors.key_is_password') });
   }
 }
 

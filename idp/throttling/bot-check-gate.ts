@@ -28,8 +28,8 @@ export class BotCheckRequired extends InvalidInput {
   /** `afterFailures`: the check is asked because of failed tries, not on every sending of the form. */
   constructor(afterFailures = true) {
     super(
-      { altcha: translate('bot_check.required') },
-      afterFailures ? 'bot_check.required_after_failures' : undefined,
+      { altcha: translate('sign_up.bot_check_missing') },
+      afterFailures ? 'errors.invalid_input.bot_check_required' : undefined,
     );
   }
 }

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { clearCount, countInWindow } from '../../shared/db/window-counters.ts';
 import { Throttled } from '../../shared/http/errors.ts';
+import { translate } from '../../shared/i18n/context.ts';
 import { enqueueMail } from '../../shared/mail/outbox.ts';
 import { type BotCheck, MAX_PAYLOAD_LENGTH } from '../../shared/security/botcheck.ts';
 import { findAccountById } from '../accounts/repository.ts';
 import { recordActivity } from '../activity/repository.ts';
 import type { IdpDatabase } from '../database.ts';
+import { recipientWords } from '../locales/catalogues.ts';
 import { BotCheckRequired, createBotCheckGate } from './bot-check-gate.ts';
 import { clientNetwork } from './client-address.ts';
 import { lockoutMail } from './mails.ts';
@@ -14,15 +16,12 @@ import type { TrustedDevice } from './trusted-devices.ts';
 
 const MINUTE_MS = 60_000;
 
-/** The secrets a guard can stand before, in the words of the owner's activity and lockout mail. */
+/** The secrets a guard can stand before, in the words of the owner's activity list. */
 const SECRETS = {
-  password: { wrongOne: 'a wrong password', wrongMany: 'wrong passwords' },
-  'security-key': { wrongOne: 'a wrong security key', wrongMany: 'wrong security keys' },
-  'security-key-answers': {
-    wrongOne: 'wrong answers to your security key questions',
-    wrongMany: 'wrong answers to the security key questions',
-  },
-  'secret-answer': { wrongOne: 'a wrong secret answer', wrongMany: 'wrong secret answers' },
+  password: { wrongMany: 'wrong passwords' },
+  'security-key': { wrongMany: 'wrong security keys' },
+  'security-key-answers': { wrongMany: 'wrong answers to the security key questions' },
+  'secret-answer': { wrongMany: 'wrong secret answers' },
 } as const;
 
 export type GuardedSecret = keyof typeof SECRETS;
@@ -107,7 +106,7 @@ export class RetryLater extends Throttled {
 
   constructor(waitMs: number) {
     const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-    super(`Too many failed attempts. Please try again in ${describeWait(seconds)}.`);
+    super('errors.throttled.retry_later', waitVars(seconds));
     this.retryAfterSeconds = seconds;
   }
 }
@@ -122,7 +121,7 @@ export function asksForBotCheck(error: unknown): boolean {
 /** The form field the bot check widget posts: guarded forms add `altcha: botCheckAnswer`. */
 export const botCheckAnswer = z
   .string()
-  .max(MAX_PAYLOAD_LENGTH, 'The answer to the robot check is not valid. Please try again.')
+  .max(MAX_PAYLOAD_LENGTH, { error: () => translate('form_errors.bot_check_invalid') })
   .optional();
 
 type Lane = { key: string; limit: LaneLimit; owner?: string };
@@ -187,8 +186,8 @@ export function createSecretGuard(deps: SecretGuardDeps): SecretGuard {
       });
       await enqueueMail(
         tx,
-        lockoutMail(owner.email, {
-          wrongSecret: SECRETS[secret].wrongOne,
+        lockoutMail(recipientWords(owner.language), owner.email, {
+          secret: secret.replaceAll('-', '_'),
           failures,
           address: attempt.address,
         }),
@@ -262,7 +261,9 @@ export function createSecretGuard(deps: SecretGuardDeps): SecretGuard {
   return { check };
 }
 
-function describeWait(seconds: number): string {
-  if (seconds < 120) return seconds === 1 ? '1 second' : `${seconds} seconds`;
-  return `${Math.ceil(seconds / 60)} minutes`;
+/** The wait in the largest unit that reads well; the catalogue words it (ICU plural). */
+function waitVars(seconds: number) {
+  return seconds < 120
+    ? { unit: 'seconds', count: seconds }
+    : { unit: 'minutes', count: Math.ceil(seconds / 60) };
 }

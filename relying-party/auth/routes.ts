@@ -46,10 +46,14 @@ export async function authRoutes(app: FastifyInstance, { config, db, idp, verify
     return beginSignIn(reply, {
       returnTo: localPath(request.query.return),
       fresh: request.query.fresh === '1',
+      language: request.language,
     });
   });
 
-  async function beginSignIn(reply: FastifyReply, options: { returnTo: string; fresh: boolean }) {
+  async function beginSignIn(
+    reply: FastifyReply,
+    options: { returnTo: string; fresh: boolean; language: string },
+  ) {
     const configuration = await idp.configuration();
     const flow = {
       state: oidc.randomState(),
@@ -65,6 +69,8 @@ export async function authRoutes(app: FastifyInstance, { config, db, idp, verify
       state: flow.state,
       nonce: flow.nonce,
       acr_values: config.requiredAcr,
+      // The language the person reads this site in: Passport speaks it too, and back here it still holds.
+      ui_locales: options.language,
       // An association link demands a fresh sign-in: proof the person is here now.
       ...(options.fresh ? { prompt: 'login' } : {}),
     });

@@ -57,18 +57,22 @@ async function loadWidgetAssets(widgetPath: string): Promise<WidgetAsset[]> {
   }
   const stylesheetPath = widgetPath.replace(/\.js$/, '.css');
   const workerPath = widgetPath.replace(/\.js$/, '-sha-worker.js');
+  // The widget words itself in the page's <html lang>; English is built in, Portuguese registers here.
+  const portuguesePath = widgetPath.replace(/\.js$/, '-pt-br.js');
 
   const externalBuild = new URL(import.meta.resolve('altcha/external'));
-  const [widget, stylesheet, worker] = await Promise.all([
+  const [widget, stylesheet, worker, portuguese] = await Promise.all([
     readFile(fileURLToPath(new URL('altcha.min.js', externalBuild))),
     readFile(fileURLToPath(import.meta.resolve('altcha/altcha.css'))),
     readFile(fileURLToPath(import.meta.resolve('altcha/workers/sha'))),
+    readFile(fileURLToPath(import.meta.resolve('altcha/i18n/pt-br'))),
   ]);
 
   return [
     asset(widgetPath, JAVASCRIPT, Buffer.concat([widget, Buffer.from(registerWorkers(workerPath))])),
     asset(stylesheetPath, 'text/css; charset=utf-8', stylesheet),
     asset(workerPath, JAVASCRIPT, worker),
+    asset(portuguesePath, JAVASCRIPT, portuguese),
   ];
 }
 

@@ -15,3 +15,24 @@ export function untranslatedKeys(html: string, catalogues: Catalogues): string[]
     .map((match) => match[0])
     .filter((candidate) => sections.has(candidate.split('.')[0]));
 }
+
+/**
+ * English catalogue sentences a page in another language still shows: words
+ * written straight into a view or a route instead of taken from the catalogue.
+ */
+export function englishLeftovers(html: string, catalogues: Catalogues, language: 'pt-BR'): string[] {
+  const english = catalogues.t('en');
+  const other = catalogues.t(language);
+  const text = html
+    .replace(/<script[\s\S]*?<\/script>/g, '')
+    .replace(/<[^>]+>/g, ' ')
+    .replaceAll('&#39;', "'")
+    .replaceAll('&quot;', '"')
+    .replace(/\s+/g, ' ');
+  return catalogues
+    .keys('en')
+    .filter((key) => !catalogues.raw('en', key).includes('{') && english(key).split(' ').length >= 3)
+    .filter((key) => english(key) !== other(key))
+    .map((key) => english(key))
+    .filter((sentence) => text.includes(sentence));
+}

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { idpCatalogues } from '../../idp/locales/catalogues.ts';
-import { untranslatedKeys } from '../helpers/catalogue-keys.ts';
+import { registerPerson } from '../helpers/accounts.ts';
+import { englishLeftovers, untranslatedKeys } from '../helpers/catalogue-keys.ts';
 import { HttpSession } from '../helpers/http-session.ts';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
 import { authorizationRequest, discover, REDIRECT_URI } from '../helpers/oidc-client.ts';
@@ -120,5 +121,85 @@ describe('Passport speaks English and Brazilian Portuguese', () => {
     const missing = await session.request(`${idp.issuer}/no-such-page`, { headers: PORTUGUESE });
     expect(missing.status).toBe(404);
     expect(await missing.text()).toContain('Página não encontrada');
+  });
+
+  test('every page on the way in, and its errors, is Portuguese through and through', async () => {
+    const session = new HttpSession();
+    const { interaction } = await signInPage(session, PORTUGUESE);
+    const pages = [
+      '/',
+      interaction.pathname,
+      `${interaction.pathname}/signup`,
+      '/signup',
+      '/password/reset',
+      '/password/reset/email',
+      '/password/reset/answer',
+      `/activate/${'A'.repeat(43)}`,
+      '/no-such-page',
+    ];
+    for (const path of pages) {
+      const html = await (await session.request(new URL(path, idp.issuer), { headers: PORTUGUESE })).text();
+      expect(html, path).toContain('<html lang="pt-BR">');
+      expect(untranslatedKeys(html, idpCatalogues), path).toEqual([]);
+      expect(englishLeftovers(html, idpCatalogues, 'pt-BR'), path).toEqual([]);
+    }
+    const refused = await session.request(new URL('/signup', idp.issuer), {
+      headers: { ...PORTUGUESE, origin: idp.issuer },
+      form: { email: 'not-an-address', password: 'short', password2: 'other', question: 'nope' },
+    });
+    const html = await refused.text();
+    expect(refused.status).toBe(400);
+    expect(html).toContain('Digite um endereço de e-mail válido.');
+    expect(html).toContain('O campo Nome é obrigatório.');
+    expect(englishLeftovers(html, idpCatalogues, 'pt-BR')).toEqual([]);
+  });
+
+  test('the account pages speak Portuguese, and the personal data page chooses the mail language', async () => {
+    const person = await registerPerson(idp);
+    const browser = new HttpSession();
+    await browser.request(`${idp.issuer}/language?lang=pt-BR&return=/`);
+    const signIn = await browser.follow(`${idp.issuer}/account`, { headers: ENGLISH });
+    const landed = await browser.follow(`${idp.issuer}${signIn.url.pathname}/login`, {
+      headers: { ...ENGLISH, origin: idp.issuer },
+      form: { email: person.email, password: person.password },
+    });
+    expect(landed.url.pathname).toBe('/account');
+    const pages = [
+      '/account',
+      '/account/personal',
+      '/account/address',
+      '/account/remembered-accounts',
+      '/account/sites',
+      '/account/activity',
+      '/account/confirm?return=/account/password',
+    ];
+    for (const path of pages) {
+      const response = await browser.request(`${idp.issuer}${path}`, { headers: ENGLISH });
+      const html = await response.text();
+      expect(response.status, path).toBe(200);
+      expect(html, path).toContain('<html lang="pt-BR">');
+      expect(untranslatedKeys(html, idpCatalogues), path).toEqual([]);
+      expect(englishLeftovers(html, idpCatalogues, 'pt-BR'), path).toEqual([]);
+    }
+    const saved = await browser.request(`${idp.issuer}/account/personal`, {
+      headers: { ...ENGLISH, origin: idp.issuer },
+      form: {
+        first_name: 'Ada',
+        last_name: 'Lovelace',
+        country: 'BR',
+        postal_code: '01310-100',
+        language: 'pt-BR',
+      },
+    });
+    expect(saved.status).toBe(303);
+    const stored = await idp.db
+      .selectFrom('accounts')
+      .select(['language', 'country'])
+      .where('email', '=', person.email)
+      .executeTakeFirstOrThrow();
+    expect(stored).toEqual({ language: 'pt-BR', country: 'BR' });
+    const overview = await (await browser.request(`${idp.issuer}/account`, { headers: ENGLISH })).text();
+    // Country names come from Intl.DisplayNames in the page's language.
+    expect(overview).toContain('<dd>Brasil</dd>');
   });
 });

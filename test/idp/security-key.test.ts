@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { idpCatalogues } from '../../idp/locales/catalogues.ts';
 import { ACR_PASSWORD, ACR_STRONG } from '../../idp/oidc/acr.ts';
 import { SECURITY_KEY_QUESTIONS } from '../../idp/security-key/forms.ts';
 import { registerPerson, type TestPerson } from '../helpers/accounts.ts';
@@ -12,6 +13,8 @@ const PLAIN_SECRET = 'plain-site-secret-0123456789-0123456789';
 const TEN_KB = 'x'.repeat(10 * 1024);
 const KEY = 'harbour-lantern-42';
 const QUESTIONS = SECURITY_KEY_QUESTIONS.slice(0, 3);
+// Questions are stored and posted by id; an English page shows the English catalogue's words.
+const inEnglish = (question: string) => idpCatalogues.t('en')(`questions.${question}`);
 const ANSWERS = ['Rex the Dog', 'Lisbon', 'Mrs Smith'];
 const STRONG = { acr_values: ACR_STRONG };
 
@@ -211,12 +214,12 @@ describe('security key step-up', () => {
     }
     expect(SECURITY_KEY_QUESTIONS.length).toBeGreaterThanOrEqual(8);
     for (const question of SECURITY_KEY_QUESTIONS) {
-      expect(walk.html.split(`>${question.replace("'", '&#39;')}</option>`)).toHaveLength(4);
+      expect(walk.html.split(`>${inEnglish(question).replace("'", '&#39;')}</option>`)).toHaveLength(4);
     }
     await walk.post('/security-key/set-up', setUpForm());
 
     expect(walk.at).toBe('/security-key/confirm');
-    for (const question of QUESTIONS) expect(walk.html).toContain(question.replace("'", '&#39;'));
+    for (const question of QUESTIONS) expect(walk.html).toContain(inEnglish(question).replace("'", '&#39;'));
     // Until the answers are confirmed the account has no key, and nothing plain is kept anywhere.
     expect((await storedKey(person)).security_key_hash).toBeNull();
     const pending = await idp.db
@@ -471,7 +474,7 @@ describe('security key step-up', () => {
     const walk = await atKeyPage(person);
     await walk.get('/security-key/reset');
     expect(walk.status).toBe(200);
-    for (const question of QUESTIONS) expect(walk.html).toContain(question.replace("'", '&#39;'));
+    for (const question of QUESTIONS) expect(walk.html).toContain(inEnglish(question).replace("'", '&#39;'));
     expect(walk.html).toContain('>Answer 3</label>');
 
     // Without the answers, no new key can be chosen.
