@@ -72,6 +72,8 @@ export async function buildIdpApp(deps: IdpAppDeps) {
       db: deps.db,
       accounts: deps.accounts,
       botCheck: deps.botCheck,
+      counters: deps.shortLived.counters,
+      noScriptPerHour: config.noScriptFormsPerHour,
     });
     const pageDeps: PageDeps = {
       config,

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type DomainError, InvalidInput, Throttled } from '../../shared/http/errors.ts';
 import { parseForm } from '../../shared/http/form.ts';
+import { type FormShape, formLocals, formStatus } from '../../shared/http/form-page.ts';
 import { countriesByName, countryName } from '../../shared/i18n/countries.ts';
 import { LANGUAGE_NAMES, LANGUAGES } from '../../shared/i18n/languages.ts';
 import { COUNTRY_CODE_LIST } from '../accounts/countries.ts';
@@ -39,6 +40,21 @@ type Body = Record<string, unknown>;
 type FormError = InvalidInput | Throttled;
 // A wildcard, not :token, so an over-long token still reaches us and gets a clear answer.
 type TokenRoute = { Params: { '*': string } };
+
+// Each form in page order; passwords and the bot check's proof are never sent back.
+const NO_FORM: FormShape = { fields: [] };
+const CONFIRM_FORM: FormShape = { fields: ['password', 'altcha'], secrets: ['password', 'altcha'] };
+const EMAIL_FORM: FormShape = { fields: ['email'] };
+const PASSWORD_FORM: FormShape = {
+  fields: ['current_password', 'password', 'password2', 'altcha'],
+  secrets: ['current_password', 'password', 'password2', 'altcha'],
+};
+const ADDRESS_FORM: FormShape = { fields: ['street', 'city', 'region', 'postal_code', 'country'] };
+const PERSONAL_FORM: FormShape = {
+  fields: ['first_name', 'last_name', 'country', 'postal_code', 'language'],
+};
+// The secret answer is shown again: it is typed to be remembered, not a password.
+const SECRET_QUESTION_FORM: FormShape = { fields: ['question', 'own_question', 'answer'] };
 
 /** What the overview says after a change (PRG: the change redirects here), as `account.done.<key>`. */
 const DONE: Record<string, string> = {
@@ -104,15 +120,15 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
     template: string,
     data: Record<string, unknown> = {},
     error?: DomainError,
+    form: { shape: FormShape; body?: unknown } = { shape: NO_FORM },
   ) {
     if (error instanceof RetryLater) reply.header('retry-after', String(error.retryAfterSeconds));
-    return reply.code(error?.status ?? 200).view(template, {
+    return reply.code(formStatus(error)).view(template, {
       ...(visit ? { signedIn: { email: visit.account.email } } : {}),
+      ...formLocals(form.shape, form.body, error),
       ...data,
       // A guarded form shows the bot check once the guard asks for it, and keeps it once shown.
       botCheck: asksForBotCheck(error) || (data.botCheckShown as boolean | undefined) === true,
-      error: error?.message,
-      fieldErrors: error instanceof InvalidInput ? error.fieldErrors : {},
     });
   }
 
@@ -195,19 +211,17 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
           'account-confirm',
           { returnTo, botCheckShown: carriedBotCheck(request.body) },
           error,
+          { shape: CONFIRM_FORM },
         ),
     );
   });
 
   // Change of e-mail address: the new address is used once a link mailed to it is followed.
   const showEmailForm = (reply: FastifyReply, visit: Visit, values: Body = {}, error?: FormError) =>
-    show(
-      reply,
-      visit,
-      'account-email',
-      { email: visit.account.email, values: kept(values, ['email']) },
-      error,
-    );
+    show(reply, visit, 'account-email', { email: visit.account.email }, error, {
+      shape: EMAIL_FORM,
+      body: values,
+    });
 
   app.get('/account/email', async (request, reply) => {
     const visit = await signedIn(request, reply, '/account/email', true);
@@ -250,7 +264,9 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
 
   // Change of password: the current one is required, and every other session ends.
   const showPasswordForm = (reply: FastifyReply, visit: Visit, body?: Body, error?: FormError) =>
-    show(reply, visit, 'account-password', { botCheckShown: carriedBotCheck(body) }, error);
+    show(reply, visit, 'account-password', { botCheckShown: carriedBotCheck(body) }, error, {
+      shape: PASSWORD_FORM,
+    });
 
   app.get('/account/password', async (request, reply) => {
     const visit = await signedIn(request, reply, '/account/password', true);
@@ -284,9 +300,9 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
       {
         alternate: visit.account.alternate_email,
         confirmed: visit.account.alternate_email_verified_at !== null,
-        values: kept(values, ['email']),
       },
       error,
+      { shape: EMAIL_FORM, body: values },
     );
 
   app.get('/account/alternate-email', async (request, reply) => {
@@ -341,17 +357,20 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
       'account-address',
       {
         countries: countriesByName(COUNTRY_CODE_LIST, reply.request.language),
-        values: values
-          ? kept(values, ['street', 'city', 'region', 'postal_code', 'country'])
+        ...(values
+          ? {}
           : {
-              street: visit.account.street ?? '',
-              city: visit.account.city ?? '',
-              region: visit.account.region ?? '',
-              postal_code: visit.account.postal_code,
-              country: visit.account.country,
-            },
+              values: {
+                street: visit.account.street ?? '',
+                city: visit.account.city ?? '',
+                region: visit.account.region ?? '',
+                postal_code: visit.account.postal_code,
+                country: visit.account.country,
+              },
+            }),
       },
       error,
+      { shape: ADDRESS_FORM, body: values },
     );
 
   app.get('/account/address', async (request, reply) => {
@@ -380,17 +399,20 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
       {
         countries: countriesByName(COUNTRY_CODE_LIST, reply.request.language),
         languages: LANGUAGES.map((language) => ({ language, name: LANGUAGE_NAMES[language] })),
-        values: values
-          ? kept(values, ['first_name', 'last_name', 'country', 'postal_code', 'language'])
+        ...(values
+          ? {}
           : {
-              first_name: visit.account.first_name,
-              last_name: visit.account.last_name,
-              country: visit.account.country,
-              postal_code: visit.account.postal_code,
-              language: visit.account.language,
-            },
+              values: {
+                first_name: visit.account.first_name,
+                last_name: visit.account.last_name,
+                country: visit.account.country,
+                postal_code: visit.account.postal_code,
+                language: visit.account.language,
+              },
+            }),
       },
       error,
+      { shape: PERSONAL_FORM, body: values },
     );
 
   app.get('/account/personal', async (request, reply) => {
@@ -422,11 +444,14 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
       {
         questions: questionChoices(reply.request.t),
         ownQuestion: OWN_QUESTION,
-        values: values
-          ? kept(values, ['question', 'own_question'])
-          : { question: listed ? current : OWN_QUESTION, own_question: listed ? '' : current },
+        ...(values
+          ? {}
+          : {
+              values: { question: listed ? current : OWN_QUESTION, own_question: listed ? '' : current },
+            }),
       },
       error,
+      { shape: SECRET_QUESTION_FORM, body: values },
     );
   };
 
@@ -521,14 +546,4 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
 /** A form that carried the bot check keeps it, so the next try is not refused for lack of it. */
 function carriedBotCheck(body: Body | undefined): boolean {
   return body?.altcha !== undefined;
-}
-
-/** The submitted values worth showing again (never a password), as bounded strings. */
-function kept(values: Body, fields: string[]): Record<string, string> {
-  return Object.fromEntries(
-    fields.map((field) => [
-      field,
-      typeof values[field] === 'string' ? String(values[field]).slice(0, 254) : '',
-    ]),
-  );
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { isUniqueViolation } from '../../shared/db/errors.ts';
+import { countInWindow, countSoFar } from '../../shared/db/window-counters.ts';
 import { DomainError, InvalidCredentials, InvalidInput } from '../../shared/http/errors.ts';
 import { translate } from '../../shared/i18n/context.ts';
 import type { Language } from '../../shared/i18n/languages.ts';
@@ -14,6 +15,21 @@ import { emailKey, normalizeAnswer } from './normalize.ts';
 import * as accounts from './repository.ts';
 
 const ACTIVATION_TTL_MS = 24 * 60 * 60 * 1000;
+// A form sent again (a double click, a reload of the answer) comes within moments.
+const SUBMISSION_WINDOW_MS = 60 * 60 * 1000;
+
+/**
+ * The id of one showing of the sign-up form. It becomes the browser binding
+ * of the sign-up it sends, so a second sending answers with the same binding.
+ */
+export function newSignUpSubmission(): string {
+  return newMailToken().token;
+}
+
+// With the address: the same form sent again after correcting the address is a new sign-up.
+function submissionKey(submission: string, email: string): string {
+  return `sign-up-sent:${hashMailToken(`${submission}\n${emailKey(email)}`)}`;
+}
 
 export type Registration = {
   email: string;
@@ -67,15 +83,34 @@ export function createAccountService(deps: { db: IdpDatabase; issuer: string; ma
    * Sign-up never reveals whether the address is taken: both paths hash the same
    * secrets, write one mail and end on the same page; only the mail differs.
    */
-  async function register(registration: Registration, origin: SignUpOrigin): Promise<string> {
+  /** Whether this showing of the form was sent and registered before, for this address. */
+  async function signUpRepeated(submission: string | undefined, email: string): Promise<boolean> {
+    if (submission === undefined) return false;
+    return (await countSoFar(db, submissionKey(submission, email), SUBMISSION_WINDOW_MS)) > 0;
+  }
+
+  /**
+   * Registers a sign-up and returns the browser binding to hand the browser.
+   * A form sent twice at once registers once: the second sending only counts.
+   */
+  async function register(
+    registration: Registration,
+    origin: SignUpOrigin,
+    submission?: string,
+  ): Promise<string> {
     const key = emailKey(registration.email);
     // Handed to the browser whether or not the address is taken, so the answers stay alike.
-    const binding = newMailToken();
+    const binding = submission ? { token: submission, hash: hashMailToken(submission) } : newMailToken();
     const [passwordHash, secretAnswerHash] = await Promise.all([
       hashSecret(registration.password),
       hashSecret(normalizeAnswer(registration.secretAnswer)),
     ]);
     await db.transaction().execute(async (tx) => {
+      if (
+        submission &&
+        (await countInWindow(tx, submissionKey(submission, registration.email), SUBMISSION_WINDOW_MS)) > 1
+      )
+        return;
       const owner = await accounts.languageOfEmailKey(tx, key);
       if (owner !== undefined) {
         await enqueueMail(tx, alreadyRegisteredMail(recipientWords(owner), registration.email, `${issuer}/`));
@@ -188,7 +223,7 @@ export function createAccountService(deps: { db: IdpDatabase; issuer: string; ma
     return account.id;
   }
 
-  return { register, checkActivationLink, activate, authenticate, verifyPassword };
+  return { register, signUpRepeated, checkActivationLink, activate, authenticate, verifyPassword };
 }
 
 export type AccountService = ReturnType<typeof createAccountService>;

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { checkbox, emailField, textField } from '../../shared/http/form.ts';
 import { translate } from '../../shared/i18n/context.ts';
+import { looksLikeMailToken } from '../../shared/security/mail-token.ts';
 import { COUNTRY_CODES } from '../accounts/countries.ts';
 import { PASSWORD_MAX_LENGTH, passwordProblem } from '../accounts/password-policy.ts';
 import { OWN_QUESTION, questionIdOf, SECRET_QUESTIONS } from '../accounts/secret-questions.ts';
+import { noScriptMark } from '../throttling/bot-check-gate.ts';
 
 // Passwords are case-sensitive and kept exactly as typed: no trimming.
 const password = (label: string) => textField(label, { max: PASSWORD_MAX_LENGTH, trim: false });
@@ -32,6 +34,8 @@ export const signUpForm = z
     }),
     postal_code: textField('fields.postal_code', { max: 20 }),
     altcha: z.string().max(4096).optional(),
+    noscript: noScriptMark,
+    submission: z.string().max(100).optional(),
   })
   .superRefine((form, context) => {
     const problem = passwordProblem(form.password, form.email);
@@ -67,15 +71,20 @@ export const signUpForm = z
     }
   })
   .transform((form) => ({
-    email: form.email,
-    password: form.password,
-    secretQuestion: form.question === OWN_QUESTION ? form.own_question! : form.question,
-    secretAnswer: form.answer,
-    firstName: form.first_name,
-    lastName: form.last_name,
-    country: form.country,
-    postalCode: form.postal_code,
+    registration: {
+      email: form.email,
+      password: form.password,
+      secretQuestion: form.question === OWN_QUESTION ? form.own_question! : form.question,
+      secretAnswer: form.answer,
+      firstName: form.first_name,
+      lastName: form.last_name,
+      country: form.country,
+      postalCode: form.postal_code,
+    },
     altcha: form.altcha,
+    noScript: form.noscript,
+    // One that is not ours just makes the sign-up a first one.
+    submission: looksLikeMailToken(form.submission) ? form.submission : undefined,
   }));
 
 export const accountChoice = z.object({ account: z.string().min(1).max(64) });

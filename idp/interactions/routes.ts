@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { InteractionResults } from 'oidc-provider';
 import { DomainError, InvalidInput, SessionExpired } from '../../shared/http/errors.ts';
 import { parseForm } from '../../shared/http/form.ts';
+import { type FormShape, formLocals, formStatus } from '../../shared/http/form-page.ts';
 import { ACR_PASSWORD } from '../oidc/acr.ts';
 import type { PageDeps } from '../page-deps.ts';
 import { asksForBotCheck, botCheckAnswer, createSecretGuard, RetryLater } from '../throttling/guard.ts';
@@ -16,6 +17,8 @@ type UidParams = { Params: { uid: string } };
 
 // The widget's answer rides along with the password once the guard asks for it.
 const guardedSignInForm = signInForm.extend({ altcha: botCheckAnswer });
+// The address is kept by the page itself: typed, chosen from the list, or hinted by the site.
+const SIGN_IN_FORM: FormShape = { fields: ['email', 'password', 'altcha'], secrets: ['password', 'altcha'] };
 
 export async function interactionRoutes(app: FastifyInstance, deps: Deps) {
   const { provider, db } = deps;
@@ -53,16 +56,14 @@ export async function interactionRoutes(app: FastifyInstance, deps: Deps) {
     const accounts = await remembered.list(request);
     const chosen = accounts.find((account) => account.id === (request.query as { account?: string }).account);
     const client = await provider.Client.find(String(interaction.params.client_id));
-    const fieldErrors = form.error instanceof InvalidInput ? form.error.fieldErrors : {};
-    return reply.code(form.error?.status ?? 200).view('sign-in', {
+    return reply.code(formStatus(form.error)).view('sign-in', {
+      ...formLocals(SIGN_IN_FORM, undefined, form.error),
       uid: interaction.uid,
       clientName: client?.clientName ?? client?.clientId,
       selectAccount: interaction.prompt.name === 'select_account',
       signedInAccountId: interaction.session?.accountId,
       remembered: accounts.map(({ id, email }) => ({ id, email })),
       email: form.email ?? chosen?.email ?? stringParam(interaction.params.login_hint) ?? '',
-      error: form.error?.message,
-      fieldErrors,
       botCheck: form.botCheck ?? false,
     });
   }

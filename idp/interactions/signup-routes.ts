@@ -1,19 +1,35 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
-import { InvalidInput } from '../../shared/http/errors.ts';
+import { type DomainError, InvalidInput, Throttled } from '../../shared/http/errors.ts';
 import { parseForm } from '../../shared/http/form.ts';
+import { type FormShape, formLocals, formStatus } from '../../shared/http/form-page.ts';
 import { countriesByName } from '../../shared/i18n/countries.ts';
 import type { BotCheck } from '../../shared/security/botcheck.ts';
+import type { WindowCounters } from '../../shared/state/counters.ts';
 import { COUNTRY_CODE_LIST } from '../accounts/countries.ts';
 import { OWN_QUESTION, questionChoices } from '../accounts/secret-questions.ts';
-import { type AccountService, type SignUpOrigin, SignUpPasswordWrong } from '../accounts/service.ts';
+import {
+  type AccountService,
+  newSignUpSubmission,
+  type SignUpOrigin,
+  SignUpPasswordWrong,
+} from '../accounts/service.ts';
 import type { IdpDatabase } from '../database.ts';
 import { ACR_PASSWORD } from '../oidc/acr.ts';
+import { createBotCheckGate } from '../throttling/bot-check-gate.ts';
 import { interactionNamed } from './current.ts';
 import { activationForm, signUpForm } from './forms.ts';
 import { rememberedAccounts } from './remembered-accounts.ts';
 
-type Deps = { provider: Provider; db: IdpDatabase; accounts: AccountService; botCheck: BotCheck };
+type Deps = {
+  provider: Provider;
+  db: IdpDatabase;
+  accounts: AccountService;
+  botCheck: BotCheck;
+  /** The throttle counters, in the database or in Redis. */
+  counters: WindowCounters;
+  noScriptPerHour?: number;
+};
 type SignUpRoute = { Params: { uid?: string }; Body: Record<string, unknown> };
 // A wildcard, not :token, so an over-long token still reaches us and gets a clear answer.
 type TokenRoute = { Params: { '*': string }; Body: Record<string, unknown> };
@@ -22,42 +38,63 @@ type TokenRoute = { Params: { '*': string }; Body: Record<string, unknown> };
 // activate without the password, and continue the sign-in that was under way.
 const SIGN_UP_COOKIE = 'idp_signup';
 
-const SAFE_FIELDS = [
-  'email',
-  'question',
-  'own_question',
-  'first_name',
-  'last_name',
-  'country',
-  'postal_code',
-];
+// In page order; the passwords and the spent bot-check proof are never sent back.
+const SIGN_UP_FORM: FormShape = {
+  fields: [
+    'email',
+    'password',
+    'password2',
+    'question',
+    'own_question',
+    'answer',
+    'first_name',
+    'last_name',
+    'country',
+    'postal_code',
+    'altcha',
+  ],
+  secrets: ['password', 'password2', 'altcha'],
+};
 
-export async function signUpRoutes(app: FastifyInstance, { provider, db, accounts, botCheck }: Deps) {
+const ACTIVATION_FORM: FormShape = { fields: ['password'], secrets: ['password'] };
+
+export async function signUpRoutes(
+  app: FastifyInstance,
+  { provider, db, accounts, botCheck, counters, noScriptPerHour }: Deps,
+) {
   const remembered = rememberedAccounts(db);
+  const botCheckGate = createBotCheckGate({ counters, botCheck, noScriptPerHour });
 
   function showForm(
     request: FastifyRequest,
     reply: FastifyReply,
     uid: string | undefined,
-    values: Record<string, unknown>,
-    error?: InvalidInput,
+    body?: unknown,
+    refusal?: DomainError,
   ) {
-    const kept = Object.fromEntries(
-      SAFE_FIELDS.map((field) => [
-        field,
-        typeof values[field] === 'string' ? String(values[field]).slice(0, 254) : '',
-      ]),
-    );
-    return reply.code(error ? error.status : 200).view('sign-up', {
+    return reply.code(formStatus(refusal)).view('sign-up', {
       questions: questionChoices(request.t),
       countries: countriesByName(COUNTRY_CODE_LIST, request.language),
       action: uid ? `/interaction/${uid}/signup` : '/signup',
       signInUrl: uid ? `/interaction/${uid}` : undefined,
-      values: kept,
+      ...formLocals(SIGN_UP_FORM, body, refusal),
+      // Each showing of the form is one sign-up: sent twice, it is still one.
+      submission: newSignUpSubmission(),
       ownQuestion: OWN_QUESTION,
-      error: error?.message,
-      fieldErrors: error?.fieldErrors ?? {},
     });
+  }
+
+  function checkEmail(request: FastifyRequest, reply: FastifyReply, email: string, browserBinding: string) {
+    reply.setCookie(SIGN_UP_COOKIE, browserBinding, {
+      signed: true,
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: request.protocol === 'https',
+      path: '/activate',
+      maxAge: 24 * 60 * 60,
+    });
+    // The same page whether or not the address already had an account, and for a form sent twice.
+    return reply.view('check-email', { email });
   }
 
   /** The interaction a sign-up started from, if the browser is in one. */
@@ -69,34 +106,32 @@ export async function signUpRoutes(app: FastifyInstance, { provider, db, account
   }
 
   for (const path of ['/signup', '/interaction/:uid/signup']) {
-    app.get<SignUpRoute>(path, async (request, reply) => showForm(request, reply, request.params.uid, {}));
+    app.get<SignUpRoute>(path, async (request, reply) => showForm(request, reply, request.params.uid));
 
     app.post<SignUpRoute>(path, async (request, reply) => {
       const body = request.body ?? {};
-      let registration: ReturnType<typeof signUpForm.parse>;
+      let form: ReturnType<typeof signUpForm.parse>;
       try {
-        registration = parseForm(signUpForm, body);
-        if (!(await botCheck.verify(registration.altcha))) {
-          throw new InvalidInput({
-            altcha: request.t('sign_up.bot_check_missing'),
-          });
+        form = parseForm(signUpForm, body);
+        // A double click sends the form again with its proof already spent: it
+        // is answered like the first, before the proof is looked at.
+        if (await accounts.signUpRepeated(form.submission, form.registration.email)) {
+          return checkEmail(request, reply, form.registration.email, form.submission!);
         }
+        await botCheckGate.pass('sign-up', { altcha: form.altcha, noScript: form.noScript }, request.ip, {
+          afterFailures: false,
+        });
       } catch (error) {
-        if (!(error instanceof InvalidInput)) throw error;
+        if (!(error instanceof InvalidInput || error instanceof Throttled)) throw error;
         return showForm(request, reply, request.params.uid, body, error);
       }
       const origin = await originOf(request, reply);
-      const browserBinding = await accounts.register({ ...registration, language: request.language }, origin);
-      reply.setCookie(SIGN_UP_COOKIE, browserBinding, {
-        signed: true,
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: request.protocol === 'https',
-        path: '/activate',
-        maxAge: 24 * 60 * 60,
-      });
-      // The same page whether or not the address already had an account.
-      return reply.view('check-email', { email: registration.email });
+      const binding = await accounts.register(
+        { ...form.registration, language: request.language },
+        origin,
+        form.submission,
+      );
+      return checkEmail(request, reply, form.registration.email, binding);
     });
   }
 
@@ -112,11 +147,10 @@ export async function signUpRoutes(app: FastifyInstance, { provider, db, account
     askPassword: boolean,
     error?: InvalidInput | SignUpPasswordWrong,
   ) {
-    return reply.code(error ? error.status : 200).view('activate', {
+    return reply.code(formStatus(error)).view('activate', {
       action: `/activate/${token}`,
       askPassword,
-      error: error?.message,
-      fieldErrors: error?.fieldErrors ?? {},
+      ...formLocals(ACTIVATION_FORM, undefined, error),
     });
   }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { emailField, textField } from '../../shared/http/form.ts';
 import { translate } from '../../shared/i18n/context.ts';
 import { PASSWORD_MAX_LENGTH, passwordProblem } from '../accounts/password-policy.ts';
+import { noScriptMark } from '../throttling/bot-check-gate.ts';
 import { botCheckAnswer } from '../throttling/guard.ts';
 
 // Passwords are case-sensitive and kept exactly as typed: no trimming.
@@ -42,6 +43,7 @@ export const secretAnswerForm = z
     password: newPassword,
     password2: retypedPassword,
     altcha: botCheckAnswer,
+    noscript: noScriptMark,
   })
   .superRefine(checkNewPassword)
   .transform((form) => ({
@@ -49,4 +51,5 @@ export const secretAnswerForm = z
     answer: form.answer,
     newPassword: form.password,
     altcha: form.altcha,
+    noScript: form.noscript,
   }));

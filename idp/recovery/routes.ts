@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, InvalidInput, NotFound } from '../../shared/http/errors.ts';
 import { parseForm } from '../../shared/http/form.ts';
+import { type FormShape, formLocals, formStatus } from '../../shared/http/form-page.ts';
 import type { Translate } from '../../shared/i18n/catalogues.ts';
 import { questionText } from '../accounts/secret-questions.ts';
 import { interactionNamed } from '../interactions/current.ts';
@@ -17,6 +18,16 @@ type Way = 'email' | 'answer';
 
 // Standalone, and inside a sign-in interaction where "Forgot your password?" is linked.
 const PATHS = ['/password/reset', '/interaction/:uid/forgot-password'];
+
+const EMAIL_FORM: FormShape = { fields: ['email'] };
+const ANSWER_FORM: FormShape = {
+  fields: ['answer', 'password', 'password2', 'altcha'],
+  secrets: ['password', 'password2', 'altcha'],
+};
+const NEW_PASSWORD_FORM: FormShape = {
+  fields: ['password', 'password2'],
+  secrets: ['password', 'password2'],
+};
 
 /** The first step of each way, worded by the catalogue's `recovery.<way>_step.*`. */
 function emailStep(t: Translate, way: Way) {
@@ -44,6 +55,7 @@ export async function recoveryRoutes(app: FastifyInstance, deps: PageDeps) {
       mailQueued: deps.mailQueued,
       secret: 'secret-answer',
       botCheckAlways: true,
+      noScriptPerHour: deps.config.noScriptFormsPerHour,
     }),
   });
 
@@ -73,16 +85,14 @@ export async function recoveryRoutes(app: FastifyInstance, deps: PageDeps) {
     request: FastifyRequest<RecoveryRoute>,
     reply: FastifyReply,
     way: Way,
-    email: unknown,
-    error?: InvalidInput,
+    body?: unknown,
+    refusal?: InvalidInput,
   ) {
-    return reply.code(error ? error.status : 200).view('recovery-email', {
+    return reply.code(formStatus(refusal)).view('recovery-email', {
       ...emailStep(request.t, way),
       action: `${basePath(request)}/${way}`,
       choiceUrl: basePath(request),
-      email: typeof email === 'string' ? email.slice(0, 254) : '',
-      error: error?.message,
-      fieldErrors: error?.fieldErrors ?? {},
+      ...formLocals(EMAIL_FORM, body, refusal),
     });
   }
 
@@ -90,41 +100,39 @@ export async function recoveryRoutes(app: FastifyInstance, deps: PageDeps) {
     request: FastifyRequest<RecoveryRoute>,
     reply: FastifyReply,
     asked: { email: string; question: string },
-    error?: DomainError,
+    body?: unknown,
+    refusal?: DomainError,
   ) {
-    if (error instanceof RetryLater) reply.header('retry-after', String(error.retryAfterSeconds));
-    return reply.code(error ? error.status : 200).view('recovery-answer', {
+    if (refusal instanceof RetryLater) reply.header('retry-after', String(refusal.retryAfterSeconds));
+    return reply.code(formStatus(refusal)).view('recovery-answer', {
       action: `${basePath(request)}/answer/check`,
       otherAddressUrl: `${basePath(request)}/answer`,
       choiceUrl: basePath(request),
       ...asked,
       question: questionText(asked.question, request.t),
-      error: error?.message,
-      fieldErrors: error instanceof InvalidInput ? error.fieldErrors : {},
+      ...formLocals(ANSWER_FORM, body, refusal),
     });
   }
 
   function showNewPasswordStep(
     request: FastifyRequest<ResetLinkRoute>,
     reply: FastifyReply,
-    error?: InvalidInput,
+    refusal?: InvalidInput,
   ) {
-    return reply.code(error ? error.status : 200).view('recovery-new-password', {
+    return reply.code(formStatus(refusal)).view('recovery-new-password', {
       action: `${basePath(request)}/link/${request.params['*']}`,
-      error: error?.message,
-      fieldErrors: error?.fieldErrors ?? {},
+      ...formLocals(NEW_PASSWORD_FORM, undefined, refusal),
     });
   }
 
   function showDisownStep(
     request: FastifyRequest<ResetLinkRoute>,
     reply: FastifyReply,
-    error?: InvalidInput,
+    refusal?: InvalidInput,
   ) {
-    return reply.code(error ? error.status : 200).view('recovery-not-me', {
+    return reply.code(formStatus(refusal)).view('recovery-not-me', {
       action: `/password/not-me/${request.params['*']}`,
-      error: error?.message,
-      fieldErrors: error?.fieldErrors ?? {},
+      ...formLocals(NEW_PASSWORD_FORM, undefined, refusal),
     });
   }
 
@@ -154,9 +162,7 @@ export async function recoveryRoutes(app: FastifyInstance, deps: PageDeps) {
       });
     });
 
-    app.get<RecoveryRoute>(`${path}/email`, async (request, reply) =>
-      showEmailStep(request, reply, 'email', ''),
-    );
+    app.get<RecoveryRoute>(`${path}/email`, async (request, reply) => showEmailStep(request, reply, 'email'));
 
     app.post<RecoveryRoute>(`${path}/email`, async (request, reply) => {
       let email: string;
@@ -164,7 +170,7 @@ export async function recoveryRoutes(app: FastifyInstance, deps: PageDeps) {
         ({ email } = parseForm(recoveryEmailForm, request.body));
       } catch (error) {
         if (!(error instanceof InvalidInput)) throw error;
-        return showEmailStep(request, reply, 'email', request.body?.email, error);
+        return showEmailStep(request, reply, 'email', request.body, error);
       }
       await recovery.requestResetLink(email, await linkBase(request, reply));
       // The same page whether or not the address has an account.
@@ -193,7 +199,7 @@ export async function recoveryRoutes(app: FastifyInstance, deps: PageDeps) {
 
     app.get<RecoveryRoute>(`${path}/answer`, async (request, reply) => {
       if (!secretAnswerReset) throw answerWayOff();
-      return showEmailStep(request, reply, 'answer', '');
+      return showEmailStep(request, reply, 'answer');
     });
 
     app.post<RecoveryRoute>(`${path}/answer`, async (request, reply) => {
@@ -203,7 +209,7 @@ export async function recoveryRoutes(app: FastifyInstance, deps: PageDeps) {
         ({ email } = parseForm(recoveryEmailForm, request.body));
       } catch (error) {
         if (!(error instanceof InvalidInput)) throw error;
-        return showEmailStep(request, reply, 'answer', request.body?.email, error);
+        return showEmailStep(request, reply, 'answer', request.body, error);
       }
       let question: string;
       try {
@@ -223,7 +229,7 @@ export async function recoveryRoutes(app: FastifyInstance, deps: PageDeps) {
       const address = recoveryEmailForm.safeParse({ email: body.email });
       if (!address.success) {
         const message = address.error.issues[0]?.message ?? request.t('form.email_invalid');
-        return showEmailStep(request, reply, 'answer', body.email, new InvalidInput({ email: message }));
+        return showEmailStep(request, reply, 'answer', body, new InvalidInput({ email: message }));
       }
       const { email } = address.data;
       // A browser that may not answer is told so before the rest of the form is looked at.
@@ -233,7 +239,7 @@ export async function recoveryRoutes(app: FastifyInstance, deps: PageDeps) {
         await recovery.resetWithAnswer(claim, originOf(request));
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
-        return showAnswerStep(request, reply, { email, question }, error);
+        return showAnswerStep(request, reply, { email, question }, body, error);
       }
       return showDone(request, reply);
     });

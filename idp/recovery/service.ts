@@ -51,6 +51,8 @@ export type SecretAnswerClaim = {
   answer: string;
   newPassword: string;
   altcha?: string;
+  /** Sent by a browser without scripts: no proof, counted in the no-script lane instead. */
+  noScript?: boolean;
 };
 
 export class RecoveryDetailsWrong extends DomainError {
@@ -203,6 +205,7 @@ export function createRecoveryService(deps: {
       address: origin.ip,
       userAgent: origin.userAgent,
       botCheck: claim.altcha,
+      noScript: claim.noScript,
     });
     const answer = normalizeAnswer(claim.answer);
     const hasAnswer = account.secret_answer_hash !== '';

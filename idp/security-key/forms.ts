@@ -92,14 +92,3 @@ export const answersForm = z
     altcha: botCheckAnswer,
   })
   .transform((form) => ({ answers: [form.answer1, form.answer2, form.answer3], altcha: form.altcha }));
-
-/** The form fields of a set-up, to show back after a mistake; never the key itself. */
-export function setUpValues(body: unknown): Record<string, string> {
-  const fields = (body ?? {}) as Record<string, unknown>;
-  const values: Record<string, string> = {};
-  for (const name of ['question1', 'question2', 'question3', 'answer1', 'answer2', 'answer3']) {
-    const value = fields[name];
-    if (typeof value === 'string') values[name] = value.slice(0, ANSWER_MAX_LENGTH);
-  }
-  return values;
-}

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, InvalidInput, SessionExpired } from '../../shared/http/errors.ts';
+import { DomainError, SessionExpired } from '../../shared/http/errors.ts';
 import { parseForm } from '../../shared/http/form.ts';
+import { type FormShape, formLocals } from '../../shared/http/form-page.ts';
 import type { Translate } from '../../shared/i18n/catalogues.ts';
 import { formatDate } from '../../shared/i18n/dates.ts';
 import { currentSession, strongestFactorRecently } from '../account-services/session.ts';
@@ -12,8 +13,17 @@ import { ACR_STRONG } from '../oidc/acr.ts';
 import { SECURITY_KEY_PROMPT } from '../oidc/policy.ts';
 import type { PageDeps } from '../page-deps.ts';
 import { asksForBotCheck, RetryLater } from '../throttling/guard.ts';
-import { answersForm, keyForm, newKeyForm, setUpForm, setUpValues } from './forms.ts';
+import { answersForm, keyForm, newKeyForm, setUpForm } from './forms.ts';
 import { type Attempt, createSecurityKeyService, type StepOwner } from './service.ts';
+
+// In page order; the keys and the bot check's proof are never sent back, the answers are.
+const KEY_FORM: FormShape = { fields: ['key', 'altcha'], secrets: ['key', 'altcha'] };
+const NEW_KEY_FORM: FormShape = { fields: ['key', 'key2'], secrets: ['key', 'key2'] };
+const SET_UP_FORM: FormShape = {
+  fields: ['key', 'key2', 'question1', 'answer1', 'question2', 'answer2', 'question3', 'answer3'],
+  secrets: ['key', 'key2'],
+};
+const ANSWERS_FORM: FormShape = { fields: ['answer1', 'answer2', 'answer3', 'altcha'], secrets: ['altcha'] };
 
 type UidParams = { Params: { uid: string } };
 type NoticeQuery = { Querystring: { notice?: string } };
@@ -113,7 +123,7 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
   ) {
     return reply.code(page.error?.status ?? 200).view('security-key', {
       ...step.pageFrame,
-      ...errorView(page.error),
+      ...formLocals(KEY_FORM, undefined, page.error),
       botCheck: page.botCheck ?? false,
       action: step.base,
       notice: page.notice,
@@ -148,9 +158,8 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
       return reply.code(statusOf(error)).view('security-key-set-up', {
         ...step.pageFrame,
         ...setUpPage(request.t, await clientName(step.interaction)),
-        ...errorView(shown(error)),
+        ...formLocals(SET_UP_FORM, request.body, shown(error)),
         action: `${step.base}/set-up`,
-        values: setUpValues(request.body),
       });
     }
     return reply.redirect(`${step.base}/confirm`, 303);
@@ -182,15 +191,14 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
         return reply.code(statusOf(error)).view('security-key-set-up', {
           ...step.pageFrame,
           ...setUpPage(request.t, await clientName(step.interaction)),
-          ...errorView(shown(error)),
+          ...formLocals(SET_UP_FORM, undefined, shown(error)),
           action: `${step.base}/set-up`,
-          values: {},
         });
       }
       return reply.code(statusOf(error)).view('security-key-answers', {
         ...step.pageFrame,
         ...confirmPage(request.t, questions),
-        ...errorView(shown(error)),
+        ...formLocals(ANSWERS_FORM, request.body, shown(error)),
         action: `${step.base}/confirm`,
         restartUrl: `${step.base}/set-up`,
       });
@@ -224,7 +232,7 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
       return reply.code(refused.error.status).view('security-key-answers', {
         ...step.pageFrame,
         ...resetPage(request.t, status.questions),
-        ...errorView(refused.error),
+        ...formLocals(ANSWERS_FORM, request.body, refused.error),
         botCheck: refused.botCheck,
         action: `${step.base}/reset`,
       });
@@ -257,9 +265,8 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
       return reply.code(statusOf(error)).view('security-key-set-up', {
         ...step.pageFrame,
         ...newKeyPage(request.t),
-        ...errorView(shown(error)),
+        ...formLocals(NEW_KEY_FORM, undefined, shown(error)),
         action: `${step.base}/reset/new-key`,
-        values: {},
       });
     }
     return reply.redirect(`${step.base}?notice=reset`, 303);
@@ -305,8 +312,7 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
     } catch (error) {
       return reply.code(statusOf(error)).view('security-key-set-up', {
         ...accountSetUpPage(request, await keys.keyStatus(signedIn.accountId)),
-        ...errorView(shown(error)),
-        values: setUpValues(request.body),
+        ...formLocals(SET_UP_FORM, request.body, shown(error)),
       });
     }
     return reply.redirect(`${ACCOUNT_PAGE}/confirm`, 303);
@@ -343,13 +349,12 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
       if (!questions) {
         return reply.code(statusOf(error)).view('security-key-set-up', {
           ...accountSetUpPage(request, await keys.keyStatus(signedIn.accountId)),
-          ...errorView(shown(error)),
-          values: {},
+          ...formLocals(SET_UP_FORM, undefined, shown(error)),
         });
       }
       return reply.code(statusOf(error)).view('security-key-answers', {
         ...confirmPage(request.t, questions),
-        ...errorView(shown(error)),
+        ...formLocals(ANSWERS_FORM, request.body, shown(error)),
         action: `${ACCOUNT_PAGE}/confirm`,
         restartUrl: ACCOUNT_PAGE,
         backUrl: '/account',
@@ -385,15 +390,6 @@ function refusal(reply: FastifyReply, error: unknown, body: unknown) {
 
 function statusOf(error: unknown): number {
   return shown(error).status;
-}
-
-function errorView(error?: DomainError) {
-  if (!error) return { fieldErrors: {} };
-  const fieldErrors =
-    error instanceof InvalidInput || 'fieldErrors' in error
-      ? ((error as { fieldErrors: Record<string, string> }).fieldErrors ?? {})
-      : {};
-  return { error: error.message, fieldErrors };
 }
 
 function setUpPage(t: Translate, clientName: string | undefined) {

@@ -168,7 +168,8 @@ export function createSecurityKeyService(deps: {
     const pending = await pendingSetUp(owner, accountId);
     if (!pending) throw new StepMissing();
     const { setUp } = pending;
-    if (!(await answersMatch(setUp.answerHashes, answers))) {
+    const matched = await answersMatched(setUp.answerHashes, answers);
+    if (!matched.every(Boolean)) {
       const wrong = setUp.wrongConfirmations + 1;
       if (wrong >= CONFIRMATION_TRIES) {
         await shortLived.takePendingStep(stepId('set-up', owner));
@@ -180,7 +181,12 @@ export function createSecurityKeyService(deps: {
         { ...setUp, wrongConfirmations: wrong },
         pending.expiresAt,
       );
-      throw new WrongSecret('answers_differ', answerErrors(translate('errors.answers_differ.field')));
+      // Each mismatch is named: the person typed these answers a moment ago, in
+      // this very step, and no key stands behind them yet for a guesser to reach.
+      throw new WrongSecret(
+        'answers_differ',
+        answerErrors(translate('errors.answers_differ.field'), matched),
+      );
     }
     const now = Date.now();
     const { verifiedEmails, key: previous, language } = await account(accountId);
@@ -323,15 +329,24 @@ async function refuseThePassword(passwordHash: string, key: string): Promise<voi
 }
 
 /** Every answer is checked, right or wrong, so the time taken does not tell which one was wrong. */
-async function answersMatch(hashes: string[], answers: string[]): Promise<boolean> {
+async function answersMatched(hashes: string[], answers: string[]): Promise<boolean[]> {
   const results = await Promise.all(
     hashes.map((hash, index) => verifySecret(hash, normalizeAnswer(answers[index] ?? ''))),
   );
-  return results.length === 3 && results.every(Boolean);
+  return results.length === 3 ? results : [false, false, false];
 }
 
-function answerErrors(message: string): Record<string, string> {
-  return { answer1: message, answer2: message, answer3: message };
+async function answersMatch(hashes: string[], answers: string[]): Promise<boolean> {
+  return (await answersMatched(hashes, answers)).every(Boolean);
+}
+
+/** The message on each answer that did not match; on all three when `matched` is not told. */
+function answerErrors(message: string, matched: boolean[] = [false, false, false]): Record<string, string> {
+  const errors: Record<string, string> = {};
+  matched.forEach((right, index) => {
+    if (!right) errors[`answer${index + 1}`] = message;
+  });
+  return errors;
 }
 
 function stepId(step: 'set-up' | 'reset', owner: StepOwner): string {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidInput, Throttled } from '../../shared/http/errors.ts';
+import { Throttled } from '../../shared/http/errors.ts';
 import { translate } from '../../shared/i18n/context.ts';
 import { enqueueMail } from '../../shared/mail/outbox.ts';
 import { throttleHits } from '../../shared/observability/metrics.ts';
@@ -9,6 +9,7 @@ import { findAccountById } from '../accounts/repository.ts';
 import { recordActivity } from '../activity/repository.ts';
 import type { IdpDatabase } from '../database.ts';
 import { recipientWords } from '../locales/catalogues.ts';
+import { BotCheckRequired, createBotCheckGate } from './bot-check-gate.ts';
 import { clientNetwork } from './client-address.ts';
 import { lockoutMail } from './mails.ts';
 import type { TrustedDevice } from './trusted-devices.ts';
@@ -65,6 +66,8 @@ export type GuardedAttempt = {
   userAgent?: string;
   /** What the form posted in its `altcha` field, if anything. */
   botCheck?: unknown;
+  /** The form was posted by a browser running no scripts (its <noscript> mark). */
+  noScript?: boolean;
 };
 
 /** One try that passed the guard; tell it how the secret turned out. */
@@ -75,7 +78,7 @@ export type GuardedTry = {
 };
 
 export type SecretGuard = {
-  /** Before the secret is verified: throws RetryLater (429) or BotCheckRequired (400). */
+  /** Before the secret is verified: throws RetryLater or NoScriptLaneFull (429), or BotCheckRequired (400). */
   check(attempt: GuardedAttempt): Promise<GuardedTry>;
 };
 
@@ -92,6 +95,8 @@ export type SecretGuardDeps = {
    * try. A solution is accepted once only, so the form must not verify it too.
    */
   botCheckAlways?: boolean;
+  /** Tries per network and hour that may come without the bot check, from browsers without scripts. */
+  noScriptPerHour?: number;
   now?: () => number;
 };
 
@@ -108,14 +113,7 @@ export class RetryLater extends Throttled {
   }
 }
 
-export class BotCheckRequired extends InvalidInput {
-  override name = 'BotCheckRequired';
-  readonly botCheckNext = true;
-
-  constructor() {
-    super({ altcha: translate('sign_up.bot_check_missing') }, 'errors.invalid_input.bot_check_required');
-  }
-}
+export { BotCheckRequired };
 
 /** Whether a refusal means the form must show the bot check, so the next try can carry a solution. */
 export function asksForBotCheck(error: unknown): boolean {
@@ -143,6 +141,11 @@ export function createSecretGuard(deps: SecretGuardDeps): SecretGuard {
   const { db, secret, counters } = deps;
   const limits = { ...DEFAULT_LIMITS, ...deps.limits };
   const now = deps.now ?? Date.now;
+  const botCheckGate = createBotCheckGate({
+    counters,
+    botCheck: deps.botCheck,
+    noScriptPerHour: deps.noScriptPerHour,
+  });
 
   function lanesOf(attempt: GuardedAttempt): Lane[] {
     const { target } = attempt;
@@ -213,10 +216,21 @@ export function createSecretGuard(deps: SecretGuardDeps): SecretGuard {
       throw new RetryLater(nextTryAt - at);
     }
     const overLimit = limited.some(Boolean);
-    if ((deps.botCheckAlways || overLimit) && !(await deps.botCheck.verify(attempt.botCheck))) {
-      // A form that always asks for the check is not held back by a limit.
-      if (overLimit) throttleHits.inc({ service: 'idp', limit: secret, answer: 'bot_check' });
-      throw new BotCheckRequired();
+    if (deps.botCheckAlways || overLimit) {
+      try {
+        await botCheckGate.pass(
+          secret,
+          { altcha: attempt.botCheck, noScript: attempt.noScript },
+          attempt.address,
+          { afterFailures: !deps.botCheckAlways },
+        );
+      } catch (error) {
+        // A form that always asks for the check is not held back by a limit.
+        if (overLimit && error instanceof BotCheckRequired) {
+          throttleHits.inc({ service: 'idp', limit: secret, answer: 'bot_check' });
+        }
+        throw error;
+      }
     }
 
     // Counted before the secret is checked, so a burst of simultaneous guesses

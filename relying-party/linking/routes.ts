@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidInput, Throttled } from '../../shared/http/errors.ts';
 import { parseForm } from '../../shared/http/form.ts';
+import { type FormShape, formLocals, formStatus } from '../../shared/http/form-page.ts';
 import type { Language } from '../../shared/i18n/languages.ts';
 import { loadVisitor, type Visitor } from '../auth/visitor.ts';
 import { requireAccess } from '../organizations/access.ts';
@@ -10,6 +11,8 @@ import { associationRequestForm, profileChoiceForm } from './forms.ts';
 import { createLinking, LIMITS, WrongPassport } from './service.ts';
 
 type TokenRoute = { Params: { token: string } };
+
+const ASSOCIATE_FORM: FormShape = { fields: ['email'] };
 
 /** Association by mailed link, the profile chooser and the personal profile (seeds 000 and 001). */
 export async function linkingRoutes(app: FastifyInstance, deps: ExtranetDeps) {
@@ -39,10 +42,8 @@ export async function linkingRoutes(app: FastifyInstance, deps: ExtranetDeps) {
       form = parseForm(associationRequestForm, request.body);
     } catch (error) {
       if (!(error instanceof InvalidInput)) throw error;
-      return reply.code(error.status).view('associate', {
-        values: { email: submitted(request.body, 'email') },
-        error: error.message,
-        fieldErrors: error.fieldErrors,
+      return reply.code(formStatus(error)).view('associate', {
+        ...formLocals(ASSOCIATE_FORM, request.body, error),
         ...associatePage(visitor),
       });
     }
@@ -127,10 +128,4 @@ function profilePage(profile: NonNullable<Visitor['profile']>, language: Languag
     plan: profile.plan ?? undefined,
     lastPlanDay: profile.planEndsAt === null ? undefined : formatLastPlanDay(profile.planEndsAt, language),
   };
-}
-
-/** What the person typed, to show it again next to the error; never trusted for anything else. */
-function submitted(body: unknown, field: string): string {
-  const value = (body as Record<string, unknown> | undefined)?.[field];
-  return typeof value === 'string' ? value.slice(0, 254) : '';
 }

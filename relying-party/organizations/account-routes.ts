@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseForm } from '../../shared/http/form.ts';
+import type { FormShape } from '../../shared/http/form-page.ts';
 import { actorOf, requireAccess, requireAdministrator } from './access.ts';
-import { type Body, type FormRefusal, showForm, submit, typedValues } from './form-pages.ts';
+import { type Body, type FormRefusal, showForm, submit } from './form-pages.ts';
 import { administratorForm, profileForm, recordId } from './forms.ts';
 import type { ProfileListing } from './repository.ts';
 import { type OrganizationService, ProfileNotFound } from './service.ts';
@@ -20,7 +21,7 @@ const DONE = new Set([
   'removed',
 ]);
 
-const PROFILE_FIELDS = ['name', 'email', 'is_admin', 'send_invite'];
+const PROFILE_FORM: FormShape = { fields: ['name', 'email', 'is_admin', 'send_invite'] };
 
 function noticeOf(request: FastifyRequest): string | undefined {
   const done = (request.query as { done?: unknown }).done;
@@ -66,9 +67,9 @@ export async function companyAdministrationRoutes(
       'account-profile-new',
       {
         organizationName: actorOf(request).organizationName,
-        values: refusal ? typedValues(request.body, PROFILE_FIELDS) : {},
       },
       refusal,
+      { shape: PROFILE_FORM, body: request.body },
     );
 
   app.get('/account/profiles/new', async (request, reply) => showNewProfileForm(reply, request));
@@ -101,12 +102,13 @@ export async function companyAdministrationRoutes(
       {
         profile,
         isSelf: profile.id === actorOf(request).profileId,
-        values: refusal
-          ? typedValues(request.body, PROFILE_FIELDS)
-          : { name: profile.name, email: profile.email, is_admin: profile.isAdmin ? 'yes' : '' },
+        ...(refusal
+          ? {}
+          : { values: { name: profile.name, email: profile.email, is_admin: profile.isAdmin ? 'yes' : '' } }),
         notice: refusal ? undefined : noticeOf(request),
       },
       refusal,
+      { shape: PROFILE_FORM, body: request.body },
     );
 
   app.get<ProfileRoute>('/account/profiles/:id', async (request, reply) => {

@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { type DomainError, InvalidInput } from '../../shared/http/errors.ts';
+import { type FormShape, formLocals, formStatus } from '../../shared/http/form-page.ts';
 import { LastAdministrator } from './errors.ts';
 
 /** A refusal that belongs next to a form's fields rather than on an error page. */
@@ -11,17 +12,21 @@ function isFormRefusal(error: unknown): error is FormRefusal {
   return error instanceof InvalidInput || error instanceof LastAdministrator;
 }
 
-/** Renders a page with a form; after a refusal, with its status, summary and field messages. */
+/**
+ * Renders a page with a form; after a refusal, with its status, the summary
+ * in page order and the messages next to the fields, showing again what was
+ * typed in `shape`'s fields. Values in `data` (what is stored) win when given.
+ */
 export function showForm(
   reply: FastifyReply,
   template: string,
   data: Record<string, unknown>,
   refusal?: DomainError & { fieldErrors?: Record<string, string> },
+  typed: { shape: FormShape; body?: unknown } = { shape: { fields: [] } },
 ) {
-  return reply.code(refusal?.status ?? 200).view(template, {
+  return reply.code(formStatus(refusal)).view(template, {
+    ...formLocals(typed.shape, typed.body, refusal),
     ...data,
-    error: refusal?.message,
-    fieldErrors: refusal?.fieldErrors ?? {},
   });
 }
 
@@ -36,15 +41,4 @@ export async function submit(
     if (!isFormRefusal(error)) throw error;
     return showAgain(error);
   }
-}
-
-/** What the person typed, to fill the form again: text fields only, never more than they sent. */
-export function typedValues(body: unknown, names: string[]): Record<string, string> {
-  const values: Record<string, string> = {};
-  const fields = (body ?? {}) as Body;
-  for (const name of names) {
-    const value = fields[name];
-    if (typeof value === 'string') values[name] = value.slice(0, 300);
-  }
-  return values;
 }

@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseForm } from '../../shared/http/form.ts';
+import type { FormShape } from '../../shared/http/form-page.ts';
 import type { Translate } from '../../shared/i18n/catalogues.ts';
 import { formatDateTime } from '../../shared/i18n/dates.ts';
 import type { Language } from '../../shared/i18n/languages.ts';
 import { actorOf, requireAccess, requireSupportStaff } from './access.ts';
-import { type Body, type FormRefusal, showForm, submit, typedValues } from './form-pages.ts';
+import { type Body, type FormRefusal, showForm, submit } from './form-pages.ts';
 import {
   namedAdministratorForm,
   newAdministratorForm,
@@ -17,6 +18,10 @@ import type { Organization } from './repository.ts';
 import { OrganizationNotFound, type OrganizationService } from './service.ts';
 
 type OrganizationRoute = { Params: { id: string }; Body: Body };
+
+const SEARCH_FORM: FormShape = { fields: ['name'] };
+// The organization page's three forms, in page order: name an administrator, add one, change the plan.
+const ORGANIZATION_FORMS: FormShape = { fields: ['profile', 'name', 'email', 'plan', 'plan_ends_at'] };
 
 // What a page says after a change (the change redirects to it): catalogue keys `support.done.*`.
 const DONE = new Set(['administrator-named', 'administrator-added', 'plan']);
@@ -67,12 +72,10 @@ export async function supportRoutes(app: FastifyInstance, { service }: { service
         });
       },
       (refusal) =>
-        showForm(
-          reply,
-          'support',
-          { values: typedValues(request.query, ['name']), results: undefined },
-          refusal,
-        ),
+        showForm(reply, 'support', { results: undefined }, refusal, {
+          shape: SEARCH_FORM,
+          body: request.query,
+        }),
     );
   });
 
@@ -102,15 +105,18 @@ export async function supportRoutes(app: FastifyInstance, { service }: { service
             ? `${entry.actorName} (${entry.actorOrganization})`
             : request.t('support.unknown'),
         })),
-        values: refusal
-          ? typedValues(request.body, ['profile', 'name', 'email', 'plan', 'plan_ends_at'])
+        ...(refusal
+          ? {}
           : {
-              plan: organization.plan ?? '',
-              plan_ends_at: organization.planEndsAt === null ? '' : lastPlanDay(organization.planEndsAt),
-            },
+              values: {
+                plan: organization.plan ?? '',
+                plan_ends_at: organization.planEndsAt === null ? '' : lastPlanDay(organization.planEndsAt),
+              },
+            }),
         notice: refusal ? undefined : noticeOf(request),
       },
       refusal,
+      { shape: ORGANIZATION_FORMS, body: request.body },
     );
   }
 

@@ -36,6 +36,7 @@ const schema = z
     IDP_BACKCHANNEL_LOGOUT_ATTEMPTS: positiveInt.max(1000).default(80),
     // Unset: no metrics listener. Never the public port: the metrics are for the operator only.
     IDP_METRICS_PORT: port.optional(),
+    IDP_NO_SCRIPT_FORMS_PER_HOUR: positiveInt.max(1000).default(3),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .extend(mailSchema.shape)
@@ -73,6 +74,8 @@ export function loadIdpConfig(env: NodeJS.ProcessEnv = process.env) {
     databaseTimeouts: databaseTimeoutsFrom(raw),
     /** Prometheus metrics on their own listener at HOST, when set. */
     metricsPort: metricsPortApart('IDP_METRICS_PORT', raw.IDP_METRICS_PORT, port),
+    /** Sign-ups (and secret-answer resets) per network and hour from browsers that cannot run the bot check. */
+    noScriptFormsPerHour: raw.IDP_NO_SCRIPT_FORMS_PER_HOUR,
     logLevel: raw.LOG_LEVEL,
     mail: mailConfigFrom(raw),
   };

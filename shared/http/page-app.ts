@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import fastifyStatic from '@fastify/static';
@@ -71,6 +72,7 @@ export async function createPageApp(options: PageAppOptions): Promise<FastifyIns
     return reply.code(status).view('error', { status, title, message });
   });
   await app.register(fastifyStatic, { root: options.publicDir, prefix: '/assets/', maxAge: '1h' });
+  await serveFormsScript(app);
   return app;
 }
 
@@ -111,4 +113,12 @@ export async function acceptFormsOnly(pages: FastifyInstance, siteUrl: string): 
   pages.removeAllContentTypeParsers();
   await pages.register(formbody, { bodyLimit: BODY_LIMIT, parser: parseUrlEncoded });
   refuseCrossSiteForms(pages, siteUrl);
+}
+
+/** The script every page of both services loads: a form is sent once. */
+async function serveFormsScript(app: FastifyInstance) {
+  const script = await readFile(new URL('./assets/forms.js', import.meta.url));
+  app.get('/assets/forms.js', async (_request, reply) =>
+    reply.header('cache-control', 'public, max-age=3600').type('text/javascript; charset=utf-8').send(script),
+  );
 }

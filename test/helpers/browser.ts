@@ -18,7 +18,7 @@ const CHROMIUM_ARGS = [
  * browser and open it again the way a person does: session cookies go,
  * persistent ones stay.
  */
-export async function openBrowser() {
+export async function openBrowser(options: { javaScriptEnabled?: boolean } = {}) {
   const profile = await mkdtemp(path.join(tmpdir(), 'passport-browser-'));
   let context: BrowserContext | undefined;
 
@@ -27,6 +27,7 @@ export async function openBrowser() {
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
       args: CHROMIUM_ARGS,
       headless: true,
+      javaScriptEnabled: options.javaScriptEnabled ?? true,
     });
     return context;
   }

@@ -21,6 +21,7 @@ describe('configuration', () => {
     expect(config.secretAnswerReset).toBe(true);
     expect(loadIdpConfig({ IDP_SECRET_ANSWER_RESET: 'false' }).secretAnswerReset).toBe(false);
     expect(config.redis).toBeUndefined();
+    expect(config.noScriptFormsPerHour).toBe(3);
   });
 
   test('REDIS_URL moves short-lived state to Redis, under a key prefix of its own', () => {
@@ -69,6 +70,7 @@ describe('configuration', () => {
     ['REDIS_URL', 'http://cache:6379'],
     ['REDIS_KEY_PREFIX', 'two words'],
     ['REDIS_KEY_PREFIX', 'any*'],
+    ['IDP_NO_SCRIPT_FORMS_PER_HOUR', '0'],
   ])('a bad %s names the variable', (variable, value) => {
     expect(() => loadIdpConfig({ [variable]: value })).toThrow(
       new RegExp(`^Invalid configuration: ${variable}: `),

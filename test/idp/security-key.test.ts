@@ -397,6 +397,34 @@ describe('security key step-up', () => {
     expect((await walk.tokens()).claims()!.acr).toBe(ACR_STRONG);
   });
 
+  test('one mistyped confirmation answer marks that answer only, and every typed answer stays', async () => {
+    const person = await registerPerson(idp);
+    const walk = await new Walk(strongSite).start(STRONG);
+    await walk.signIn(person);
+    await walk.post('/security-key/set-up', setUpForm());
+
+    await walk.post('/security-key/confirm', answersForm(['Rex the Dog', 'Porto', 'Mrs Smith']));
+    expect(walk.status).toBe(401);
+    expect(walk.html.match(/aria-invalid="true"/g)).toHaveLength(1);
+    expect(walk.html).toMatch(/<input id="answer2"[^>]*aria-invalid="true"/);
+    expect(walk.html).toContain('href="#answer2"');
+    expect(walk.html).not.toContain('href="#answer1"');
+    for (const typed of ['Rex the Dog', 'Porto', 'Mrs Smith'])
+      expect(walk.html).toContain(`value="${typed}"`);
+  });
+
+  test('wrong reset answers mark the three together, without saying which is right, and stay as typed', async () => {
+    const { person } = await personWithKey();
+    const walk = await atKeyPage(person);
+    await walk.post('/security-key/reset', answersForm(['Rex the Dog', 'Porto', 'Mrs Smith']));
+    expect(walk.status).toBe(401);
+    expect(walk.html).toMatch(/<input id="answer1"[^>]*aria-invalid="true"/);
+    expect(walk.html).toMatch(/<input id="answer2"[^>]*aria-invalid="true"/);
+    expect(walk.html).toMatch(/<input id="answer3"[^>]*aria-invalid="true"/);
+    for (const typed of ['Rex the Dog', 'Porto', 'Mrs Smith'])
+      expect(walk.html).toContain(`value="${typed}"`);
+  });
+
   test('wrong confirmation answers refuse to attach the key; three mistakes drop the set-up', async () => {
     const person = await registerPerson(idp);
     const walk = await new Walk(strongSite).start(STRONG);
