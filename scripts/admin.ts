@@ -18,6 +18,7 @@ import { listSigningKeys, loadSigningKeys, rotateSigningKeysNow } from '../idp/o
 import { configuredClients, IDP_MIGRATIONS, idpDatabase } from '../idp/server.ts';
 import { openShortLivedStore } from '../idp/state/open.ts';
 import { createRenderer } from '../idp/views/renderer.ts';
+import { relyingPartyCatalogues } from '../relying-party/locales/catalogues.ts';
 import { importOrganizations, importProfiles } from '../relying-party/organizations/import.ts';
 import { lastPlanDay } from '../relying-party/organizations/plan.ts';
 import { listOrganizationsWithProfileCounts } from '../relying-party/organizations/repository.ts';
@@ -29,6 +30,7 @@ import { loadRelyingPartyConfig } from '../shared/config/relying-party.ts';
 import { migrateToLatest } from '../shared/db/migrate.ts';
 import { storedSecret } from '../shared/db/stored-secret.ts';
 import { DomainError } from '../shared/http/errors.ts';
+import { withLanguage } from '../shared/i18n/context.ts';
 
 /** Refused input: the message is the one line the operator sees. */
 class Refused extends Error {}
@@ -366,7 +368,10 @@ function exitCodeOf(error: unknown): number | undefined {
 
 let exitCode = 0;
 try {
-  await buildProgram().parseAsync(process.argv);
+  // Form and error words come from the catalogues; an operator's terminal reads English.
+  await withLanguage({ language: 'en', t: relyingPartyCatalogues.t('en') }, () =>
+    buildProgram().parseAsync(process.argv),
+  );
 } catch (error) {
   const code = exitCodeOf(error);
   if (code === undefined) throw error;

@@ -28,6 +28,19 @@ function capturedLog() {
   return { logger: { level: 'info', stream }, text: () => lines.join('') };
 }
 
+const PUBLIC_PARAMETERS = new Set([
+  'client_id',
+  'redirect_uri',
+  'post_logout_redirect_uri',
+  'scope',
+  'response_type',
+  'response_mode',
+  'code_challenge_method',
+  'ui_locales',
+  'acr_values',
+  'prompt',
+]);
+
 /** Every token-like value the person's browser saw: in URLs, cookies, mails and the forms it sent. */
 class Secrets {
   readonly values = new Set<string>();
@@ -42,7 +55,9 @@ class Secrets {
   url(raw: string | URL) {
     const url = new URL(raw);
     for (const segment of url.pathname.split('/')) if (segment.length >= 16) this.value(segment);
-    for (const [, value] of url.searchParams) {
+    for (const [name, value] of url.searchParams) {
+      // Who the site is and what it asks for are public; logs may name the client.
+      if (PUBLIC_PARAMETERS.has(name)) continue;
       this.value(value);
       // A return address carries the link it came from (`return=/associate/<token>`).
       for (const segment of value.split(/[/?&=]/)) if (segment.length >= 16) this.value(segment);
