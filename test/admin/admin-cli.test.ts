@@ -112,6 +112,10 @@ describe.each(STORES)('the admin CLI on the IdP (%s)', (store) => {
       ...(idp.config.databaseUrl
         ? { IDP_DATABASE_URL: idp.config.databaseUrl }
         : { DATA_DIR: idp.config.dataDir }),
+      // Sessions live where the IdP keeps them: the CLI must end them there.
+      ...(idp.config.redis
+        ? { REDIS_URL: idp.config.redis.url, REDIS_KEY_PREFIX: idp.config.redis.keyPrefix }
+        : {}),
     };
     person = await registerPerson(idp);
   });

@@ -63,15 +63,18 @@ describe('operations: probes and metrics', () => {
   afterAll(async () => services?.close());
 
   test.each([
-    ['Passport', () => services.idp.url],
-    ['the extranet', () => services.extranet.url],
-  ])('%s answers /healthz and /readyz to a probe naming any host', async (_name, url) => {
+    ['Passport', () => services.idp.url, () => Boolean(services.idp.config.redis)],
+    ['the extranet', () => services.extranet.url, () => false],
+  ])('%s answers /healthz and /readyz to a probe naming any host', async (_name, url, onRedis) => {
     const health = await probe(`${url()}/healthz`, '10.1.2.3:8080');
     expect(health.status).toBe(200);
     expect(JSON.parse(health.body)).toEqual({ status: 'ok' });
     const ready = await probe(`${url()}/readyz`, 'probe.internal');
     expect(ready.status).toBe(200);
-    expect(JSON.parse(ready.body)).toEqual({ status: 'ready', checks: { database: 'ok', migrations: 'ok' } });
+    expect(JSON.parse(ready.body)).toEqual({
+      status: 'ready',
+      checks: { database: 'ok', migrations: 'ok', ...(onRedis() ? { redis: 'ok' } : {}) },
+    });
   });
 
   test('any other page still refuses a foreign host', async () => {
