@@ -509,13 +509,12 @@ describe('security key step-up', () => {
       expect(walk.html).toContain('At least one answer is incorrect.');
       expect(walk.html.includes('<altcha-widget')).toBe(attempt === 5);
     }
-    await idp.mailbox.waitFor(person.email, { subject: /Repeated failed attempts/ });
-
     // Even the right answers wait now, and the page says for how long.
     await walk.post('/security-key/reset', answersForm(ANSWERS));
     expect(walk.status).toBe(429);
     expect(walk.page.response.headers.get('retry-after')).toBe('2');
     expect(walk.html).toContain('try again in 2 seconds');
+    await idp.mailbox.waitFor(person.email, { subject: /Repeated failed attempts/ });
     expect(walk.at).toBe('/security-key/reset');
 
     await movePauseBack(`security-key-answers:account:${id}`, 3_000);
