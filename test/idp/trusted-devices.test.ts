@@ -150,7 +150,8 @@ describe('device cookies: the trusted lane belongs to a browser the server vouch
       guessed += await guessesUntilRefused(stranger, owner.email, guesser);
     }
     expect(guessed).toBe(ACCOUNT_ALLOWANCE);
-    expect(await trySignIn(stranger, guesser, owner)).toBe(429);
+    // Refused without the password being looked at: a wait (429), or once it ran out the bot check (400).
+    expect([429, 400]).toContain(await trySignIn(stranger, guesser, owner));
 
     await signIn(ownersBrowser, owner);
   });
@@ -256,7 +257,9 @@ describe('device cookies: the trusted lane belongs to a browser the server vouch
       }
       const { checked, refused } = await burst(tries, attacker(), person.email);
       expect(checked).toBe(ACCOUNT_ALLOWANCE);
-      expect(refused).toEqual(Array(15 - ACCOUNT_ALLOWANCE).fill(429));
+      expect(refused).toHaveLength(15 - ACCOUNT_ALLOWANCE);
+      // Each refused unchecked: a wait, or on a slow machine, once the wait ran out, the bot check.
+      expect(refused.every((status) => status === 429 || status === 400)).toBe(true);
     });
 
     test("from the owner's own browser", async () => {
@@ -270,7 +273,8 @@ describe('device cookies: the trusted lane belongs to a browser the server vouch
         person.email,
       );
       expect(checked).toBe(DEVICE_ALLOWANCE);
-      expect(refused).toEqual(Array(25 - DEVICE_ALLOWANCE).fill(429));
+      expect(refused).toHaveLength(25 - DEVICE_ALLOWANCE);
+      expect(refused.every((status) => status === 429 || status === 400)).toBe(true);
     });
   });
 });
