@@ -31,6 +31,7 @@ describe('every CustomerSource page passes axe (WCAG 2.1 AA)', () => {
   let dana: TestPerson;
   let organizationId: string;
   let danaProfile: string;
+  let samProfile: string;
 
   beforeAll(async () => {
     services = await startIdpAndExtranet();
@@ -44,7 +45,7 @@ describe('every CustomerSource page passes axe (WCAG 2.1 AA)', () => {
       email: 'dana@contoso.example',
       isAdmin: true,
     });
-    await addProfile(services.extranet.db, {
+    samProfile = await addProfile(services.extranet.db, {
       organizationId,
       name: 'Sam Engineer',
       email: 'sam@contoso.example',
@@ -64,6 +65,7 @@ describe('every CustomerSource page passes axe (WCAG 2.1 AA)', () => {
     await page.goto(extranet.url);
     await expectAccessible(page, 'front door, anonymous');
     await page.goto(`${extranet.url}/no-such-page`);
+    await expectHeading(page, 'Not found');
     await expectAccessible(page, 'not found');
 
     await page.goto(`${extranet.url}/auth/sign-in`);
@@ -111,6 +113,7 @@ describe('every CustomerSource page passes axe (WCAG 2.1 AA)', () => {
     await page.goto(`${extranet.url}/account/profiles/${danaProfile}/remove`);
     await expectAccessible(page, 'removing a profile');
     await page.goto(`${extranet.url}/support`);
+    await expectHeading(page, 'Access denied');
     await expectAccessible(page, 'support, refused to a customer');
   });
 
@@ -129,8 +132,77 @@ describe('every CustomerSource page passes axe (WCAG 2.1 AA)', () => {
       .executeTakeFirstOrThrow();
     await linkPassport(extranet.db, identity, second);
     await page.goto(`${extranet.url}/profiles/choose`);
-    await page.waitForLoadState();
+    await expectHeading(page, 'Choose a profile');
     await expectAccessible(page, 'profile chooser');
+  });
+
+  test('the front door, resources, profile and not found, in pt-BR', async () => {
+    const { extranet, idp } = services;
+    const brazilian = await openBrowser();
+    try {
+      await brazilian.context.setExtraHTTPHeaders({ 'Accept-Language': 'pt-BR,pt;q=0.9' });
+      const sam = await registerPerson(idp);
+      const p = await brazilian.page();
+      await p.goto(extranet.url);
+      await expectAccessible(p, 'pt-BR front door, anonymous');
+      await p.goto(`${extranet.url}/nao-existe`);
+      await expectAccessible(p, 'pt-BR not found');
+      await p.goto(`${extranet.url}/auth/sign-in`);
+      await expectHeading(p, 'Entrar', { exact: true });
+      await p.getByLabel('Endereço de e-mail').fill(sam.email);
+      await p.getByLabel('Senha', { exact: true }).fill(sam.password);
+      await p.getByRole('button', { name: 'Entrar' }).click();
+      await expectHeading(p, 'Associe o seu Passport ao seu perfil');
+      await expectAccessible(p, 'pt-BR association form');
+      await linkPassport(extranet.db, await newestSignIn(extranet.db), samProfile);
+      for (const path of ['/', '/profile', '/account']) {
+        await p.goto(`${extranet.url}${path}`);
+        await expectAccessible(p, `pt-BR ${path}`);
+      }
+    } finally {
+      await brazilian.close();
+    }
+  });
+
+  test('signing out: the question at Passport, then the page that says so', async () => {
+    const { extranet } = services;
+    await page.goto(extranet.url);
+    await page.getByRole('button', { name: 'Sign out' }).first().press('Enter');
+    await page.waitForURL((url) => url.origin !== new URL(extranet.url).origin);
+    await page.waitForLoadState();
+    await expectAccessible(page, 'sign-out question at Passport');
+    await page.getByRole('button', { name: /only/ }).click();
+    await page.waitForURL((url) => url.origin === new URL(extranet.url).origin);
+    await page.waitForLoadState();
+    await expectAccessible(page, 'signed out of CustomerSource');
+  });
+
+  test('the page of a company whose plan has ended', async () => {
+    const { extranet, idp } = services;
+    const fabrikamTools = await addOrganization(extranet.db, {
+      name: 'Fabrikam Tools',
+      plan: 'support',
+      planEndsAt: Date.now() - 30 * 24 * 60 * 60 * 1000,
+    });
+    const owner = await addProfile(extranet.db, {
+      organizationId: fabrikamTools,
+      name: 'Sam Owner',
+      email: 'sam@fabrikam-tools.example',
+    });
+    const sam = await registerPerson(idp);
+    const own = await openBrowser();
+    try {
+      const p = await own.page();
+      await p.goto(`${extranet.url}/auth/sign-in`);
+      await signInAtPassport(p, sam);
+      await p.waitForURL((url) => url.origin === new URL(extranet.url).origin);
+      await linkPassport(extranet.db, await newestSignIn(extranet.db), owner);
+      await p.goto(`${extranet.url}/resources`);
+      await expectHeading(p, 'Your service plan has ended');
+      await expectAccessible(p, 'plan ended');
+    } finally {
+      await own.close();
+    }
   });
 
   test('support pages, for the staff support role', async () => {
@@ -151,6 +223,7 @@ describe('every CustomerSource page passes axe (WCAG 2.1 AA)', () => {
       await p.waitForURL((url) => url.origin === new URL(extranet.url).origin);
       await linkPassport(extranet.db, await newestSignIn(extranet.db), supportProfile);
       await p.goto(`${extranet.url}/support`);
+      await expectHeading(p, 'Support', { exact: true });
       await expectAccessible(p, 'support');
       await p.goto(`${extranet.url}/support?q=Contoso`);
       await expectAccessible(p, 'support search');

@@ -1,12 +1,14 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ACR_STRONG } from '../../idp/oidc/acr.ts';
-import { expectAccessible } from '../helpers/accessibility.ts';
+import { expectAccessible, expectAccessibleWithoutScript } from '../helpers/accessibility.ts';
 import { newPerson, registerPerson } from '../helpers/accounts.ts';
 import { openBrowser } from '../helpers/browser.ts';
 import { startIdpAndExtranet } from '../helpers/extranet-flow.ts';
+import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
 import { firstLink } from '../helpers/mailbox.ts';
 import { expectHeading } from '../helpers/pages.ts';
+import { startTestSite } from '../helpers/test-site.ts';
 
 type Services = Awaited<ReturnType<typeof startIdpAndExtranet>>;
 type Browser = Awaited<ReturnType<typeof openBrowser>>;
@@ -247,5 +249,101 @@ describe('every Passport page passes axe (WCAG 2.1 AA)', () => {
     await page.getByRole('button', { name: 'Change password' }).click();
     await expectHeading(page, 'Your password has been changed');
     await expectAccessible(page, 'forgot password: done');
+  });
+});
+
+/**
+ * The consent question, which only a third-party site raises, and the main
+ * pages as a browser asking for Brazilian Portuguese gets them: longer words,
+ * another `lang`, the same rules.
+ */
+describe('the consent question and the main Passport pages in pt-BR pass axe (WCAG 2.1 AA)', () => {
+  let idp: TestIdp;
+  let site: Awaited<ReturnType<typeof startTestSite>>;
+  let english: Browser;
+  let brazilian: Browser;
+
+  beforeAll(async () => {
+    site = await startTestSite({ clientId: 'third', clientSecret: 'third-party-site-secret-0123456789' });
+    idp = await startTestIdp({
+      clients: [
+        {
+          client_id: 'third',
+          client_secret: 'third-party-site-secret-0123456789',
+          client_name: 'Elsewhere Ltd',
+          redirect_uris: [site.redirectUri],
+        },
+      ],
+    });
+    site.useIssuer(idp.issuer);
+    english = await openBrowser();
+    brazilian = await openBrowser();
+    await brazilian.context.setExtraHTTPHeaders({ 'Accept-Language': 'pt-BR,pt;q=0.9' });
+  });
+
+  afterAll(async () => {
+    await english?.close();
+    await brazilian?.close();
+    await idp?.close();
+    await site?.close();
+  });
+
+  test('consent, in English', async () => {
+    const person = await registerPerson(idp);
+    const page = await english.page();
+    await page.goto(site.loginUrl);
+    await signIn(page, person.email, person.password);
+    await expectHeading(page, 'Allow access?');
+    await expectAccessible(page, 'consent');
+  });
+
+  test('sign-up and the reset by secret answer without JavaScript', async () => {
+    const noScript = await openBrowser({ javaScriptEnabled: false });
+    try {
+      const page = await noScript.page();
+      const checker = await english.page();
+      await page.goto(`${idp.issuer}/signup`);
+      await expectAccessibleWithoutScript(page, checker, 'sign-up');
+      await page.getByRole('button', { name: 'Create account' }).click();
+      await page.getByRole('alert').waitFor();
+      await expectAccessibleWithoutScript(page, checker, 'sign-up with errors');
+      await page.goto(`${idp.issuer}/password/reset/answer`);
+      await expectAccessibleWithoutScript(page, checker, 'reset by secret answer');
+    } finally {
+      await noScript.close();
+    }
+  });
+
+  test('home, sign-up, sign-in, consent, forgot password, not found, in pt-BR', async () => {
+    const person = await registerPerson(idp);
+    const page = await brazilian.page();
+    await page.goto(idp.issuer);
+    await expectAccessible(page, 'pt-BR home');
+    await page.goto(`${idp.issuer}/signup`);
+    await expectHeading(page, 'Criar um Passport');
+    await expectAccessible(page, 'pt-BR sign-up');
+    await page.getByRole('button', { name: 'Criar conta' }).click();
+    await page.getByRole('alert').waitFor();
+    await expectAccessible(page, 'pt-BR sign-up with errors');
+
+    await page.goto(site.loginUrl);
+    await expectHeading(page, 'Entrar', { exact: true });
+    await expectAccessible(page, 'pt-BR sign-in');
+    await page.getByLabel('Endereço de e-mail').fill(person.email);
+    await page.getByLabel('Senha', { exact: true }).fill('Senha-errada-123');
+    await page.getByRole('button', { name: 'Entrar' }).click();
+    await page.getByRole('alert').waitFor();
+    await expectAccessible(page, 'pt-BR sign-in refused');
+    await page.getByLabel('Senha', { exact: true }).fill(person.password);
+    await page.getByRole('button', { name: 'Entrar' }).click();
+    await expectHeading(page, 'Permitir acesso?');
+    await expectAccessible(page, 'pt-BR consent');
+
+    await page.goto(`${idp.issuer}/password/reset`);
+    await expectAccessible(page, 'pt-BR forgot password');
+    await page.goto(`${idp.issuer}/password/reset/email`);
+    await expectAccessible(page, 'pt-BR forgot password by e-mail');
+    await page.goto(`${idp.issuer}/nao-existe`);
+    await expectAccessible(page, 'pt-BR not found');
   });
 });

@@ -19,3 +19,19 @@ export async function expectAccessible(page: Page, name: string): Promise<void> 
   );
   throw new Error(`${name} (${page.url()}) is not accessible:\n${found.join('\n')}`);
 }
+
+/**
+ * axe needs JavaScript to run, so a page as a browser without JavaScript shows
+ * it (its <noscript> parts in, its scripts and widgets out) is laid into
+ * `checker`, a page with JavaScript on the same origin, and checked there.
+ */
+export async function expectAccessibleWithoutScript(noScript: Page, checker: Page, name: string) {
+  const html = (await noScript.content())
+    .replace(/<script[\s\S]*?<\/script>/g, '')
+    .replace(/<altcha-widget[\s\S]*?<\/altcha-widget>/g, '')
+    .replaceAll('<noscript>', '<div>')
+    .replaceAll('</noscript>', '</div>');
+  await checker.goto(new URL('/', noScript.url()).href);
+  await checker.setContent(html, { waitUntil: 'load' });
+  await expectAccessible(checker, `${name} (without JavaScript)`);
+}
