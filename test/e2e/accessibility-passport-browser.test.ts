@@ -84,7 +84,7 @@ describe('every Passport page passes axe (WCAG 2.1 AA)', () => {
     await expectAccessible(page, 'activation link already used');
   });
 
-  test('sign-in empty, refused and remembered; security key set-up, confirm, entry', async () => {
+  test('sign-in empty and refused; security key set-up, confirm, entry, reset', async () => {
     const { extranet } = services;
     await page.context().clearCookies();
     await page.goto(`${extranet.url}/auth/sign-in`);
@@ -182,7 +182,7 @@ describe('every Passport page passes axe (WCAG 2.1 AA)', () => {
     const { idp, extranet } = services;
     await page.context().clearCookies({ name: 'rp_session' });
     await page.goto(`${extranet.url}/auth/sign-in`);
-    await page.waitForLoadState();
+    await page.getByRole('heading', { name: 'Accounts used on this device' }).waitFor();
     await expectAccessible(page, 'sign-in with remembered accounts');
     await page.goto(`${idp.issuer}/no-such-page`);
     await expectAccessible(page, 'not found');
