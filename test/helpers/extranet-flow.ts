@@ -139,7 +139,15 @@ export async function addOrganization(
 
 export async function addProfile(
   db: RelyingPartyDatabase,
-  profile: { organizationId: string; name: string; email: string; isAdmin?: boolean; isSupport?: boolean },
+  profile: {
+    organizationId: string;
+    name: string;
+    email: string;
+    isAdmin?: boolean;
+    isSupport?: boolean;
+    /** The language of the profile's mail as the company's records have it; English when unset. */
+    language?: string;
+  },
 ): Promise<string> {
   const id = randomUUID();
   await db
@@ -154,6 +162,7 @@ export async function addProfile(
       is_support: profile.isSupport ? 1 : 0,
       removed_at: null,
       created_at: Date.now(),
+      ...(profile.language ? { language: profile.language } : {}),
     })
     .execute();
   return id;
