@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import { currentSession } from '../account-services/session.ts';
 import { ACCOUNT_CLIENT_ID } from '../account-services/sign-in.ts';
+import { interactionNamed } from './current.ts';
 
 /**
  * A sign-in page whose interaction is finished or gone (the browser's Back
@@ -19,4 +20,15 @@ export async function leadOnWhenSignedIn(provider: Provider, request: FastifyReq
     .filter((client) => client?.clientUri)
     .map((client) => ({ name: client!.clientName ?? client!.clientId, href: client!.clientUri! }));
   return reply.view('signed-in-already', { sites });
+}
+
+/** For a page of one sign-in step: the lead-on page when that sign-in is over and the session lives. */
+export async function leadOnIfFinished(
+  provider: Provider,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  uid: string,
+) {
+  if (await interactionNamed(provider, request, reply, uid)) return undefined;
+  return leadOnWhenSignedIn(provider, request, reply);
 }

@@ -8,8 +8,8 @@ import type { PageDeps } from '../page-deps.ts';
 import { asksForBotCheck, botCheckAnswer, createSecretGuard, RetryLater } from '../throttling/guard.ts';
 import { createPasswordSignIn } from '../throttling/service.ts';
 import { DESCRIBED_SCOPES, grantConsent } from './consent.ts';
-import { type Interaction, interactionNamed, requireInteraction } from './current.ts';
-import { leadOnWhenSignedIn } from './finished.ts';
+import { type Interaction, requireInteraction } from './current.ts';
+import { leadOnIfFinished } from './finished.ts';
 import { accountChoice, signInForm } from './forms.ts';
 import { deviceIdsOf, rememberedAccounts } from './remembered-accounts.ts';
 
@@ -70,13 +70,10 @@ export async function interactionRoutes(app: FastifyInstance, deps: Deps) {
   }
 
   app.get<UidParams>('/interaction/:uid', async (request, reply) => {
-    const interaction = await interactionNamed(provider, request, reply, request.params.uid);
-    if (!interaction) {
-      // Back after signing in: with a live session the person is signed in, not expired.
-      const ledOn = await leadOnWhenSignedIn(provider, request, reply);
-      if (ledOn) return ledOn;
-      throw new SessionExpired();
-    }
+    // Back after signing in: with a live session the person is signed in, not expired.
+    const ledOn = await leadOnIfFinished(provider, request, reply, request.params.uid);
+    if (ledOn) return ledOn;
+    const interaction = await currentInteraction(request, reply);
     if (interaction.prompt.name === 'security_key') {
       return reply.redirect(`/interaction/${interaction.uid}/security-key`, 303);
     }

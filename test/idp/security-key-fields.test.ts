@@ -81,5 +81,14 @@ describe('the security key is explained where it is asked for, and kept apart fr
     });
     expect(entry.url.pathname).toMatch(/\/security-key$/);
     expectExplainedAndApart(await entry.response.text(), /not a USB or phone key/);
+
+    // Back to the key page once the key took the person to the site: signed in, so a way on.
+    const done = await browser.follow(entry.url, { form: { key: KEY } }, atCallback);
+    expect(atCallback(done.url)).toBe(true);
+    const back = await browser.request(entry.url, { headers: { 'accept-language': 'pt-BR' } });
+    expect(back.status).toBe(200);
+    const html = await back.text();
+    expect(html).toContain('Você já entrou');
+    expect(html).toContain('href="/account"');
   });
 });
