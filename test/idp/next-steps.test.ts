@@ -152,7 +152,8 @@ describe('every Passport page has a next step', () => {
 describe('postal code where a country has one', () => {
   let idp: TestIdp;
   beforeAll(async () => {
-    idp = await startTestIdp();
+    const issuer = `http://localhost:${await freePort()}`;
+    idp = await startTestIdp({ env: { IDP_ISSUER: issuer }, clients: [accountClientMetadata(issuer)] });
   });
   afterAll(async () => idp?.close());
 
@@ -183,5 +184,24 @@ describe('postal code where a country has one', () => {
     const html = await (await fetch(`${idp.issuer}/signup`)).text();
     expect(html).toMatch(/<input id="postal_code"(?![^>]*\brequired\b)[^>]*>/);
     expect(html).toContain('id="postal_code-hint"');
+  });
+
+  test('moving to Hong Kong in the account, the postal code may go; in Brazil it may not', async () => {
+    const person = await registerPerson(idp);
+    const browser = new HttpSession();
+    const signInPage = await browser.follow(`${idp.issuer}/account`);
+    await browser.follow(`${signInPage.url.origin}${signInPage.url.pathname}/login`, {
+      form: { email: person.email, password: person.password },
+    });
+    const personal = (country: string) =>
+      browser.request(`${idp.issuer}/account/personal`, {
+        form: { first_name: 'Ada', last_name: 'Lovelace', country, postal_code: '' },
+      });
+    expect((await personal('BR')).status).toBe(400);
+    expect((await personal('HK')).status).toBe(303);
+    const address = await browser.request(`${idp.issuer}/account/address`, {
+      form: { street: '1 Queen’s Road', city: 'Central', region: '', postal_code: '', country: 'HK' },
+    });
+    expect(address.status).toBe(303);
   });
 });
