@@ -4,7 +4,7 @@ import { translate } from '../../shared/i18n/context.ts';
 import { LANGUAGES } from '../../shared/i18n/languages.ts';
 import { COUNTRY_CODES } from '../accounts/countries.ts';
 import { PASSWORD_MAX_LENGTH, passwordProblem } from '../accounts/password-policy.ts';
-import { postalCodeField, requirePostalCode } from '../accounts/postal-codes.ts';
+import { ALONGSIDE_OTHER_ERRORS, postalCodeField, requirePostalCode } from '../accounts/postal-codes.ts';
 import { OWN_QUESTION, questionIdOf, SECRET_QUESTIONS } from '../accounts/secret-questions.ts';
 import { botCheckAnswer } from '../throttling/guard.ts';
 
@@ -59,8 +59,8 @@ export const mailingAddressForm = z
     postal_code: postalCodeField,
     country,
   })
+  .superRefine(requirePostalCode, ALONGSIDE_OTHER_ERRORS)
   .superRefine((form, context) => {
-    requirePostalCode(form, context);
     // A street without a town (or the reverse) is no address a letter can reach.
     if (form.street && !form.city) {
       context.addIssue({
@@ -94,7 +94,7 @@ export const personalDataForm = z
     // Absent from an older form: the stored language stays.
     language: z.enum(LANGUAGES).optional(),
   })
-  .superRefine(requirePostalCode)
+  .superRefine(requirePostalCode, ALONGSIDE_OTHER_ERRORS)
   .transform((form) => ({
     firstName: form.first_name,
     lastName: form.last_name,

@@ -1,5 +1,4 @@
 import type { RefinementCtx } from 'zod';
-import { z } from 'zod';
 import { textField } from '../../shared/http/form.ts';
 import { translate } from '../../shared/i18n/context.ts';
 
@@ -17,12 +16,16 @@ export const POSTAL_CODE_OPTIONAL: ReadonlySet<string> = new Set(
 );
 
 /** The postal-code field: empty passes here, and `requirePostalCode` asks for it where the country has codes. */
-export const postalCodeField = z
-  .union([z.literal(''), textField('fields.postal_code', { max: 20 })])
-  .default('');
+export const postalCodeField = textField('fields.postal_code', { max: 20, min: 0 }).default('');
 
-export function requirePostalCode(form: { country: string; postal_code: string }, context: RefinementCtx) {
-  if (form.postal_code || POSTAL_CODE_OPTIONAL.has(form.country)) return;
+// Runs even when other fields are wrong, so an empty form names the postal code with the rest.
+export const ALONGSIDE_OTHER_ERRORS = { when: () => true };
+
+export function requirePostalCode(
+  form: { country?: unknown; postal_code?: unknown },
+  context: Pick<RefinementCtx, 'addIssue'>,
+) {
+  if (form.postal_code || POSTAL_CODE_OPTIONAL.has(String(form.country ?? ''))) return;
   context.addIssue({
     code: 'custom',
     path: ['postal_code'],

@@ -4,7 +4,7 @@ import { translate } from '../../shared/i18n/context.ts';
 import { looksLikeMailToken } from '../../shared/security/mail-token.ts';
 import { COUNTRY_CODES } from '../accounts/countries.ts';
 import { PASSWORD_MAX_LENGTH, passwordProblem } from '../accounts/password-policy.ts';
-import { postalCodeField, requirePostalCode } from '../accounts/postal-codes.ts';
+import { ALONGSIDE_OTHER_ERRORS, postalCodeField, requirePostalCode } from '../accounts/postal-codes.ts';
 import { OWN_QUESTION, questionIdOf, SECRET_QUESTIONS } from '../accounts/secret-questions.ts';
 import { noScriptMark } from '../throttling/bot-check-gate.ts';
 
@@ -63,7 +63,6 @@ export const signUpForm = z
         message: translate('form_errors.question_from_list'),
       });
     }
-    requirePostalCode(form, context);
     if (form.answer && form.answer.toLowerCase() === form.password.toLowerCase()) {
       context.addIssue({
         code: 'custom',
@@ -72,6 +71,7 @@ export const signUpForm = z
       });
     }
   })
+  .superRefine(requirePostalCode, ALONGSIDE_OTHER_ERRORS)
   .transform((form) => ({
     registration: {
       email: form.email,
