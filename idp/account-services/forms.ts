@@ -4,6 +4,7 @@ import { translate } from '../../shared/i18n/context.ts';
 import { LANGUAGES } from '../../shared/i18n/languages.ts';
 import { COUNTRY_CODES } from '../accounts/countries.ts';
 import { PASSWORD_MAX_LENGTH, passwordProblem } from '../accounts/password-policy.ts';
+import { ALONGSIDE_OTHER_ERRORS, postalCodeField, requirePostalCode } from '../accounts/postal-codes.ts';
 import { OWN_QUESTION, questionIdOf, SECRET_QUESTIONS } from '../accounts/secret-questions.ts';
 import { botCheckAnswer } from '../throttling/guard.ts';
 
@@ -13,7 +14,6 @@ const password = (label: string) => textField(label, { max: PASSWORD_MAX_LENGTH,
 const country = textField('fields.country', { max: 2 }).refine((code) => COUNTRY_CODES.has(code), {
   error: () => translate('form_errors.country_from_list'),
 });
-const postalCode = textField('fields.postal_code', { max: 20 });
 
 /** An optional line of an address: empty means "none". */
 const optionalLine = (label: string, max: number) =>
@@ -56,9 +56,10 @@ export const mailingAddressForm = z
     street: optionalLine('fields.street', 200),
     city: optionalLine('fields.city', 100),
     region: optionalLine('fields.region', 100),
-    postal_code: postalCode,
+    postal_code: postalCodeField,
     country,
   })
+  .superRefine(requirePostalCode, ALONGSIDE_OTHER_ERRORS)
   .superRefine((form, context) => {
     // A street without a town (or the reverse) is no address a letter can reach.
     if (form.street && !form.city) {
@@ -89,10 +90,11 @@ export const personalDataForm = z
     first_name: textField('fields.first_name', { max: 100 }),
     last_name: textField('fields.last_name', { max: 100 }),
     country,
-    postal_code: postalCode,
+    postal_code: postalCodeField,
     // Absent from an older form: the stored language stays.
     language: z.enum(LANGUAGES).optional(),
   })
+  .superRefine(requirePostalCode, ALONGSIDE_OTHER_ERRORS)
   .transform((form) => ({
     firstName: form.first_name,
     lastName: form.last_name,

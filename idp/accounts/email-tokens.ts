@@ -55,6 +55,19 @@ export async function peekEmailToken(db: Executor, purpose: TokenPurpose, raw: u
   return row;
 }
 
+/** The address a link was spent for, when it was spent; nothing for a link unknown or still valid. */
+export async function spentEmailTokenKey(db: Executor, purpose: TokenPurpose, raw: unknown) {
+  if (!looksLikeMailToken(raw)) return undefined;
+  const row = await db
+    .selectFrom('email_tokens')
+    .select('email_key')
+    .where('token_hash', '=', hashMailToken(raw))
+    .where('purpose', '=', purpose)
+    .where('consumed_at', 'is not', null)
+    .executeTakeFirst();
+  return row?.email_key;
+}
+
 /**
  * Spends a token. The conditional update is the single-use guarantee: of two
  * concurrent requests only one changes the row. Call it inside the transaction

@@ -9,7 +9,13 @@ import { hashSecret, verifyAgainstNothing, verifySecret } from '../../shared/sec
 import { hashMailToken, looksLikeMailToken, newMailToken } from '../../shared/security/mail-token.ts';
 import type { IdpDatabase } from '../database.ts';
 import { recipientWords } from '../locales/catalogues.ts';
-import { consumeEmailToken, dropPendingSignUps, issueEmailToken, peekEmailToken } from './email-tokens.ts';
+import {
+  consumeEmailToken,
+  dropPendingSignUps,
+  issueEmailToken,
+  peekEmailToken,
+  spentEmailTokenKey,
+} from './email-tokens.ts';
 import { activationMail, alreadyRegisteredMail } from './mails.ts';
 import { emailKey, normalizeAnswer } from './normalize.ts';
 import * as accounts from './repository.ts';
@@ -155,6 +161,16 @@ export function createAccountService(deps: { db: IdpDatabase; issuer: string; ma
   }
 
   /**
+   * Whether a spent activation link made an account that exists: a second
+   * click then says the Passport is active rather than only "already used".
+   * Only the holder of the link learns it, and the link named the address.
+   */
+  async function activatedBy(token: unknown): Promise<boolean> {
+    const key = await spentEmailTokenKey(db, 'activate', token);
+    return key !== undefined && (await accounts.emailKeyExists(db, key));
+  }
+
+  /**
    * Creates the account from a pending sign-up; the link is spent in the same
    * transaction. Whoever can read the address's mail may hold the link of
    * somebody else's sign-up for it: outside the browser that signed up, only
@@ -223,7 +239,15 @@ export function createAccountService(deps: { db: IdpDatabase; issuer: string; ma
     return account.id;
   }
 
-  return { register, signUpRepeated, checkActivationLink, activate, authenticate, verifyPassword };
+  return {
+    register,
+    signUpRepeated,
+    checkActivationLink,
+    activatedBy,
+    activate,
+    authenticate,
+    verifyPassword,
+  };
 }
 
 export type AccountService = ReturnType<typeof createAccountService>;

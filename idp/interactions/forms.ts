@@ -4,6 +4,7 @@ import { translate } from '../../shared/i18n/context.ts';
 import { looksLikeMailToken } from '../../shared/security/mail-token.ts';
 import { COUNTRY_CODES } from '../accounts/countries.ts';
 import { PASSWORD_MAX_LENGTH, passwordProblem } from '../accounts/password-policy.ts';
+import { ALONGSIDE_OTHER_ERRORS, postalCodeField, requirePostalCode } from '../accounts/postal-codes.ts';
 import { OWN_QUESTION, questionIdOf, SECRET_QUESTIONS } from '../accounts/secret-questions.ts';
 import { noScriptMark } from '../throttling/bot-check-gate.ts';
 
@@ -32,7 +33,7 @@ export const signUpForm = z
     country: textField('fields.country', { max: 2 }).refine((code) => COUNTRY_CODES.has(code), {
       error: () => translate('form_errors.country_from_list'),
     }),
-    postal_code: textField('fields.postal_code', { max: 20 }),
+    postal_code: postalCodeField,
     altcha: z.string().max(4096).optional(),
     noscript: noScriptMark,
     submission: z.string().max(100).optional(),
@@ -70,6 +71,7 @@ export const signUpForm = z
       });
     }
   })
+  .superRefine(requirePostalCode, ALONGSIDE_OTHER_ERRORS)
   .transform((form) => ({
     registration: {
       email: form.email,

@@ -9,6 +9,7 @@ import { asksForBotCheck, botCheckAnswer, createSecretGuard, RetryLater } from '
 import { createPasswordSignIn } from '../throttling/service.ts';
 import { DESCRIBED_SCOPES, grantConsent } from './consent.ts';
 import { type Interaction, requireInteraction } from './current.ts';
+import { leadOnIfFinished } from './finished.ts';
 import { accountChoice, signInForm } from './forms.ts';
 import { deviceIdsOf, rememberedAccounts } from './remembered-accounts.ts';
 
@@ -69,6 +70,9 @@ export async function interactionRoutes(app: FastifyInstance, deps: Deps) {
   }
 
   app.get<UidParams>('/interaction/:uid', async (request, reply) => {
+    // Back after signing in: with a live session the person is signed in, not expired.
+    const ledOn = await leadOnIfFinished(provider, request, reply, request.params.uid);
+    if (ledOn) return ledOn;
     const interaction = await currentInteraction(request, reply);
     if (interaction.prompt.name === 'security_key') {
       return reply.redirect(`/interaction/${interaction.uid}/security-key`, 303);

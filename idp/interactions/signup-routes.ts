@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
-import { type DomainError, InvalidInput, Throttled } from '../../shared/http/errors.ts';
+import { type DomainError, InvalidInput, LinkUsed, Throttled } from '../../shared/http/errors.ts';
 import { parseForm } from '../../shared/http/form.ts';
 import { type FormShape, formLocals, formStatus } from '../../shared/http/form-page.ts';
 import { countriesByName } from '../../shared/i18n/countries.ts';
@@ -9,6 +9,7 @@ import type { WindowCounters } from '../../shared/state/counters.ts';
 import { COUNTRY_CODE_LIST } from '../accounts/countries.ts';
 import { OWN_QUESTION, questionChoices } from '../accounts/secret-questions.ts';
 import {
+  AccountAlreadyActive,
   type AccountService,
   newSignUpSubmission,
   type SignUpOrigin,
@@ -154,10 +155,30 @@ export async function signUpRoutes(
     });
   }
 
+  /**
+   * A link clicked again after it made the Passport (a second click, a mail
+   * opened twice) says the Passport is active and leads to sign-in, not only
+   * "already used".
+   */
+  async function unlessAlreadyActive(reply: FastifyReply, token: string, error: unknown) {
+    if (
+      (error instanceof LinkUsed || error instanceof AccountAlreadyActive) &&
+      (await accounts.activatedBy(token))
+    ) {
+      return reply.view('activated', { alreadyActive: true });
+    }
+    throw error;
+  }
+
   // Opening the link only shows a button: mail scanners that fetch links must not spend it.
   app.get<TokenRoute>('/activate/*', async (request, reply) => {
     const token = request.params['*'];
-    const { bound } = await accounts.checkActivationLink(token, browserBinding(request));
+    let bound: boolean;
+    try {
+      ({ bound } = await accounts.checkActivationLink(token, browserBinding(request)));
+    } catch (error) {
+      return unlessAlreadyActive(reply, token, error);
+    }
     return showActivation(reply, token, !bound);
   });
 
@@ -170,7 +191,9 @@ export async function signUpRoutes(
       const { password } = parseForm(activationForm, request.body);
       activated = await accounts.activate(token, { browserBinding: browserBinding(request), password });
     } catch (error) {
-      if (!(error instanceof InvalidInput || error instanceof SignUpPasswordWrong)) throw error;
+      if (!(error instanceof InvalidInput || error instanceof SignUpPasswordWrong)) {
+        return unlessAlreadyActive(reply, token, error);
+      }
       return showActivation(reply, token, true, error);
     }
     const { accountId, origin, bound } = activated;

@@ -8,6 +8,7 @@ import { currentSession, strongestFactorRecently } from '../account-services/ses
 import { ACCOUNT_CLIENT_ID } from '../account-services/sign-in.ts';
 import { questionChoices, questionText } from '../accounts/secret-questions.ts';
 import { type Interaction, requireInteraction } from '../interactions/current.ts';
+import { leadOnIfFinished } from '../interactions/finished.ts';
 import { deviceIdsOf } from '../interactions/remembered-accounts.ts';
 import { ACR_STRONG } from '../oidc/acr.ts';
 import { SECURITY_KEY_PROMPT } from '../oidc/policy.ts';
@@ -76,6 +77,9 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
   // The key page.
 
   app.get<UidParams & NoticeQuery>('/interaction/:uid/security-key', async (request, reply) => {
+    // Back after the key took the person on: signed in, so a way on rather than "expired".
+    const ledOn = await leadOnIfFinished(provider, request, reply, request.params.uid);
+    if (ledOn) return ledOn;
     const step = await stepUp(request, reply);
     if (!(await keys.keyStatus(step.accountId))) return reply.redirect(`${step.base}/set-up`, 303);
     const notice = NOTICES[request.query.notice ?? ''];
