@@ -12,6 +12,7 @@ import { type Interaction, requireInteraction } from './current.ts';
 import { leadOnIfFinished } from './finished.ts';
 import { accountChoice, signInForm } from './forms.ts';
 import { deviceIdsOf, rememberedAccounts } from './remembered-accounts.ts';
+import { siteName } from './site-name.ts';
 
 type Deps = Pick<PageDeps, 'provider' | 'db' | 'shortLived' | 'accounts' | 'botCheck' | 'mailQueued'>;
 type UidParams = { Params: { uid: string } };
@@ -60,7 +61,7 @@ export async function interactionRoutes(app: FastifyInstance, deps: Deps) {
     return reply.code(formStatus(form.error)).view('sign-in', {
       ...formLocals(SIGN_IN_FORM, undefined, form.error),
       uid: interaction.uid,
-      clientName: client?.clientName ?? client?.clientId,
+      clientName: siteName(client, request.t),
       selectAccount: interaction.prompt.name === 'select_account',
       signedInAccountId: interaction.session?.accountId,
       remembered: accounts.map(({ id, email }) => ({ id, email })),
@@ -90,7 +91,7 @@ export async function interactionRoutes(app: FastifyInstance, deps: Deps) {
     );
     return reply.view('consent', {
       uid: interaction.uid,
-      clientName: client?.clientName ?? client?.clientId,
+      clientName: siteName(client, request.t),
       clientUri: client?.clientUri,
       permissions: scopes.map((scope) =>
         DESCRIBED_SCOPES.has(scope)

@@ -21,6 +21,7 @@ import { createBotCheckGate } from '../throttling/bot-check-gate.ts';
 import { interactionNamed } from './current.ts';
 import { activationForm, signUpForm } from './forms.ts';
 import { rememberedAccounts } from './remembered-accounts.ts';
+import { siteName } from './site-name.ts';
 
 type Deps = {
   provider: Provider;
@@ -213,7 +214,7 @@ export async function signUpRoutes(
     }
     const client = origin ? await provider.Client.find(origin.clientId) : undefined;
     return reply.view('activated', {
-      clientName: client?.clientName ?? client?.clientId,
+      clientName: siteName(client, request.t),
       clientUri: client?.clientUri,
     });
   });

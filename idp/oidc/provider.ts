@@ -7,6 +7,7 @@ import { resolveLanguage } from '../../shared/i18n/languages.ts';
 import { queueBackchannelLogouts } from '../backchannel/queue-hook.ts';
 import type { OwedLogout } from '../backchannel/repository.ts';
 import type { IdpDatabase } from '../database.ts';
+import { siteName } from '../interactions/site-name.ts';
 import { IDP_LANGUAGE_COOKIE, idpCatalogues } from '../locales/catalogues.ts';
 import { LONG_LIVED_KINDS, type ShortLivedStore } from '../state/short-lived-store.ts';
 import type { Renderer } from '../views/renderer.ts';
@@ -108,19 +109,19 @@ export function createProvider({
         // at all when the site itself asked for the whole, proving it with this session's ID token.
         logoutSource(ctx, form) {
           ctx.type = 'html';
+          const page = pageLanguage(ctx);
+          const clientName = siteName(ctx.oidc.client, idpCatalogues.t(page.language));
           ctx.body = renderer.render(
             'sign-out',
-            { form, clientName: ctx.oidc.client?.clientName, everywhere: siteAskedForFullSignOut(ctx) },
-            pageLanguage(ctx),
+            { form, clientName, everywhere: siteAskedForFullSignOut(ctx) },
+            page,
           );
         },
         postLogoutSuccessSource(ctx) {
           ctx.type = 'html';
-          ctx.body = renderer.render(
-            'signed-out',
-            { clientName: ctx.oidc.client?.clientName },
-            pageLanguage(ctx),
-          );
+          const page = pageLanguage(ctx);
+          const clientName = siteName(ctx.oidc.client, idpCatalogues.t(page.language));
+          ctx.body = renderer.render('signed-out', { clientName }, page);
         },
       },
     },

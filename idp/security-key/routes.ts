@@ -10,6 +10,7 @@ import { questionChoices, questionText } from '../accounts/secret-questions.ts';
 import { type Interaction, requireInteraction } from '../interactions/current.ts';
 import { leadOnIfFinished } from '../interactions/finished.ts';
 import { deviceIdsOf } from '../interactions/remembered-accounts.ts';
+import { siteName } from '../interactions/site-name.ts';
 import { ACR_STRONG } from '../oidc/acr.ts';
 import { SECURITY_KEY_PROMPT } from '../oidc/policy.ts';
 import type { PageDeps } from '../page-deps.ts';
@@ -69,9 +70,8 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
     };
   }
 
-  async function clientName(interaction: Interaction): Promise<string | undefined> {
-    const client = await provider.Client.find(String(interaction.params.client_id));
-    return client?.clientName ?? client?.clientId;
+  async function clientName(interaction: Interaction, t: Translate): Promise<string | undefined> {
+    return siteName(await provider.Client.find(String(interaction.params.client_id)), t);
   }
 
   // The key page.
@@ -131,7 +131,7 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
       botCheck: page.botCheck ?? false,
       action: step.base,
       notice: page.notice,
-      clientName: await clientName(step.interaction),
+      clientName: await clientName(step.interaction, reply.request.t),
       // The account pages' own step-up: the person is changing their Passport, not visiting a site.
       forAccountChange: step.interaction.params.client_id === ACCOUNT_CLIENT_ID,
       email: await keys.emailOf(step.accountId),
@@ -146,7 +146,7 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
     if (await keys.keyStatus(step.accountId)) return reply.redirect(step.base, 303);
     return reply.view('security-key-set-up', {
       ...step.pageFrame,
-      ...setUpPage(request.t, await clientName(step.interaction)),
+      ...setUpPage(request.t, await clientName(step.interaction, request.t)),
       action: `${step.base}/set-up`,
       values: {},
     });
@@ -161,7 +161,7 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
     } catch (error) {
       return reply.code(statusOf(error)).view('security-key-set-up', {
         ...step.pageFrame,
-        ...setUpPage(request.t, await clientName(step.interaction)),
+        ...setUpPage(request.t, await clientName(step.interaction, request.t)),
         ...formLocals(SET_UP_FORM, request.body, shown(error)),
         action: `${step.base}/set-up`,
       });
@@ -194,7 +194,7 @@ export async function securityKeyRoutes(app: FastifyInstance, deps: PageDeps) {
       if (!questions) {
         return reply.code(statusOf(error)).view('security-key-set-up', {
           ...step.pageFrame,
-          ...setUpPage(request.t, await clientName(step.interaction)),
+          ...setUpPage(request.t, await clientName(step.interaction, request.t)),
           ...formLocals(SET_UP_FORM, undefined, shown(error)),
           action: `${step.base}/set-up`,
         });

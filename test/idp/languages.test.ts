@@ -159,6 +159,10 @@ describe('Passport speaks English and Brazilian Portuguese', () => {
     const browser = new HttpSession();
     await browser.request(`${idp.issuer}/language?lang=pt-BR&return=/`);
     const signIn = await browser.follow(`${idp.issuer}/account`, { headers: ENGLISH });
+    // Passport's own account pages are named in the reader's language too, not by a client name.
+    const signInHtml = await signIn.response.text();
+    expect(signInHtml).toContain('<strong>conta Passport</strong>');
+    expect(signInHtml).not.toContain('Passport account');
     const landed = await browser.follow(`${idp.issuer}${signIn.url.pathname}/login`, {
       headers: { ...ENGLISH, origin: idp.issuer },
       form: { email: person.email, password: person.password },
