@@ -13,7 +13,7 @@ import { endSessions } from '../oidc/end-sessions.ts';
 import type { ShortLivedStore } from '../state/short-lived-store.ts';
 import { createSecretGuard, type GuardedAttempt } from '../throttling/guard.ts';
 import { countGuardRefusal } from '../throttling/service.ts';
-import { createTrustedDevices } from '../throttling/trusted-devices.ts';
+import { createTrustedDevices, type RememberedAccount } from '../throttling/trusted-devices.ts';
 import type { SetUpChoice } from './forms.ts';
 import { securityKeyResetMail, securityKeySetMail } from './mails.ts';
 import {
@@ -90,10 +90,14 @@ export function createSecurityKeyService(deps: {
   const devices = createTrustedDevices(db);
 
   /** The guard's view of a try: the trusted lane only for a browser where the key was typed before. */
-  async function guarded(accountId: string, attempt: GuardedTry): Promise<GuardedAttempt> {
+  function guarded(
+    accountId: string,
+    attempt: GuardedTry,
+    device: RememberedAccount | undefined,
+  ): GuardedAttempt {
     return {
       target: { accountId },
-      trustedDevice: await devices.trustedForKey(accountId, attempt.deviceIds ?? []),
+      trustedDevice: device?.keyProved ? device.device : undefined,
       address: attempt.from.ip ?? '',
       userAgent: attempt.from.userAgent ?? undefined,
       botCheck: attempt.botCheck,
@@ -220,8 +224,9 @@ export function createSecurityKeyService(deps: {
   async function verifyKey(accountId: string, key: string, attempt: GuardedTry): Promise<void> {
     const found = await account(accountId);
     if (!found.key) throw new StepMissing();
+    const device = await devices.deviceFor(accountId, attempt.deviceIds ?? []);
     const tried = await keyGuard
-      .check(await guarded(accountId, attempt))
+      .check(guarded(accountId, attempt, device))
       .catch(countGuardRefusal('security_key'));
     if (!(await verifySecret(found.key.keyHash, key))) {
       await recordActivity(db, { accountId, kind: 'security-key', success: false, ...attempt.from });
@@ -235,7 +240,7 @@ export function createSecurityKeyService(deps: {
     }
     await tried.succeeded();
     signIns.inc({ step: 'security_key' });
-    await devices.keyProved(accountId, attempt.deviceIds ?? []);
+    if (device && !device.keyProved) await devices.keyProved(device.device);
     await recordActivity(db, { accountId, kind: 'security-key', success: true, ...attempt.from });
   }
 
@@ -249,7 +254,8 @@ export function createSecurityKeyService(deps: {
   ): Promise<void> {
     const found = await account(accountId);
     if (!found.key) throw new StepMissing();
-    const tried = await answersGuard.check(await guarded(accountId, attempt));
+    const device = await devices.deviceFor(accountId, attempt.deviceIds ?? []);
+    const tried = await answersGuard.check(guarded(accountId, attempt, device));
     if (!(await answersMatch(found.key.answerHashes, answers))) {
       await recordActivity(db, {
         accountId,

@@ -69,21 +69,18 @@ export function createTrustedDevices(db: IdpDatabase, now: () => number = Date.n
   }
 
   /**
-   * The trusted lane for the security key and its answers: only a browser
-   * where the key itself was typed right before. A password sign-in alone makes
-   * a browser trusted for the password, so anyone who has the password would
-   * otherwise get the owner's allowance for the key, and lock the owner out.
+   * This browser's standing for the account, if it signed in to it: its device,
+   * and whether the security key was typed here. A password sign-in alone makes
+   * a browser trusted for the password, so only `keyProved` earns the trusted
+   * lane for the key; otherwise anyone with the password could lock the owner out.
    */
-  async function trustedForKey(accountId: string, deviceIds: readonly string[]) {
-    const remembered = await rememberedBy(deviceIds);
-    return remembered.find((account) => account.id === accountId && account.keyProved)?.device;
+  async function deviceFor(accountId: string, deviceIds: readonly string[]) {
+    return (await rememberedBy(deviceIds)).find((account) => account.id === accountId);
   }
 
   /** After the right security key: this browser's id for the account is trusted for the key from now on. */
-  async function keyProved(accountId: string, deviceIds: readonly string[]): Promise<void> {
-    const remembered = await rememberedBy(deviceIds);
-    const device = remembered.find((account) => account.id === accountId)?.device;
-    if (device) await markKeyProved(db, device, now());
+  async function keyProved(device: TrustedDevice): Promise<void> {
+    await markKeyProved(db, device, now());
   }
 
   /**
@@ -124,7 +121,7 @@ export function createTrustedDevices(db: IdpDatabase, now: () => number = Date.n
     return remembered.filter((account) => account.id !== accountId).map((account) => account.deviceId);
   }
 
-  return { rememberedBy, trustedFor, trustedForKey, keyProved, trust, forget };
+  return { rememberedBy, trustedFor, deviceFor, keyProved, trust, forget };
 }
 
 export type TrustedDevices = ReturnType<typeof createTrustedDevices>;
