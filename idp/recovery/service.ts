@@ -143,15 +143,21 @@ export function createRecoveryService(deps: {
     deps.mailQueued();
   }
 
+  /** A live link of this purpose and the account it was mailed for; a link whose account is gone is invalid. */
+  async function linkedAccount(purpose: 'password-reset' | 'password-reset-disowned', token: unknown) {
+    const link = await peekEmailToken(db, purpose, token);
+    const account = link.account_id ? await findRecoveryAccountById(db, link.account_id) : undefined;
+    if (!account) throw new LinkInvalid();
+    return { link, account };
+  }
+
   async function checkResetLink(token: unknown): Promise<void> {
     await peekEmailToken(db, 'password-reset', token);
   }
 
   /** The link is spent in the transaction that changes the password: both happen or neither. */
   async function resetWithLink(token: unknown, newPassword: string, origin: RequestOrigin): Promise<void> {
-    const link = await peekEmailToken(db, 'password-reset', token);
-    const account = link.account_id ? await findRecoveryAccountById(db, link.account_id) : undefined;
-    if (!account) throw new LinkInvalid();
+    const { account } = await linkedAccount('password-reset', token);
     if (recoveryLocked(account)) throw new RecoveryPaused();
     const problem = passwordProblem(newPassword, account.email);
     if (problem) throw new InvalidInput({ password: problem });
@@ -296,9 +302,7 @@ export function createRecoveryService(deps: {
    * and for a day no reset works, so whoever did it cannot simply do it again.
    */
   async function disownReset(token: unknown, newPassword: string, origin: RequestOrigin): Promise<void> {
-    const link = await peekEmailToken(db, 'password-reset-disowned', token);
-    const account = link.account_id ? await findRecoveryAccountById(db, link.account_id) : undefined;
-    if (!account) throw new LinkInvalid();
+    const { link, account } = await linkedAccount('password-reset-disowned', token);
     const atReset = JSON.parse(link.payload) as AddressesAtReset;
     const problem = passwordProblem(newPassword, atReset.email);
     if (problem) throw new InvalidInput({ password: problem });
