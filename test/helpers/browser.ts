@@ -18,7 +18,13 @@ const CHROMIUM_ARGS = [
  * browser and open it again the way a person does: session cookies go,
  * persistent ones stay.
  */
-export async function openBrowser(options: { javaScriptEnabled?: boolean } = {}) {
+export async function openBrowser(
+  options: {
+    javaScriptEnabled?: boolean;
+    /** For a site under test with a throw-away self-signed certificate. */
+    ignoreHttpsErrors?: boolean;
+  } = {},
+) {
   const profile = await mkdtemp(path.join(tmpdir(), 'passport-browser-'));
   let context: BrowserContext | undefined;
 
@@ -28,6 +34,7 @@ export async function openBrowser(options: { javaScriptEnabled?: boolean } = {})
       args: CHROMIUM_ARGS,
       headless: true,
       javaScriptEnabled: options.javaScriptEnabled ?? true,
+      ignoreHTTPSErrors: options.ignoreHttpsErrors ?? false,
     });
     return context;
   }
