@@ -153,7 +153,13 @@ export async function endSession(
   const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
   const xsrf = inputValue(html, 'xsrf');
   if (page.status !== 200 || !action || !xsrf) {
-    return { asked: false as const, status: page.status, html, location: page.headers.get('location') };
+    const location = page.headers.get('location');
+    return {
+      asked: false as const,
+      status: page.status,
+      html,
+      location: location ? new URL(location, issuer) : null,
+    };
   }
   const done = await session.request(new URL(action.replace(/&amp;/g, '&'), issuer), {
     form: { xsrf, ...(options.stay ? {} : { logout: 'yes' }) },
