@@ -378,6 +378,9 @@ describe('oidcc-basic-certification-test-plan', () => {
     expect(second.status).toBe(400);
     expect(second.contentType).toContain('application/json');
     expect(second.body.error).toBe('invalid_grant');
+    // ValidateErrorDescriptionFromTokenEndpointResponseError (RFC 6749 section 5.2).
+    expect(second.body.error_description ?? '').toMatch(/^[\x20-\x21\x23-\x5b\x5d-\x7e]*$/);
+    expect(second.body.error_uri).toBeUndefined();
     await expectRevoked(first);
   });
 
@@ -504,6 +507,64 @@ describe('oidcc-basic-certification-test-plan', () => {
     expect(silent.callback.searchParams.get('error')).toBeTruthy();
   });
 
+  it('an unused code is refused once it has expired (a minute)', async () => {
+    const authorization = await authorize(config, new HttpSession(), person);
+    clock.advance(61);
+    const late = await redeemCode(idp.issuer, BASIC, authorization);
+    expect(late.status).toBe(400);
+    expect(late.body.error).toBe('invalid_grant');
+  });
+
+  it('prompt=none before the person agreed to a scope: consent_required (Core 3.1.2.6)', async () => {
+    // Someone new: consent is remembered per person and site, and others here agreed to everything.
+    const newcomer = await registerPerson(idp);
+    const browser = new HttpSession();
+    await authorize(config, browser, newcomer, { scope: 'openid' });
+    const silent = await authorize(config, browser, undefined, { prompt: 'none', scope: 'openid address' });
+    expect(silent.callback.searchParams.get('error')).toBe('consent_required');
+    expect(silent.callback.searchParams.get('state')).toBe(silent.request.state);
+  });
+
+  it('response types discovery does not list are refused, back at the site', async () => {
+    for (const responseType of ['token', 'id_token', 'code id_token']) {
+      const { url, state } = await authorizationRequest(config, { response_type: responseType });
+      const answer = await authorizeWithoutRedirect(new HttpSession(), url);
+      expect(answer.location, responseType).toBeTruthy();
+      const back = new URL(answer.location!, idp.issuer);
+      expect(back.href.startsWith(REDIRECT_URI)).toBe(true);
+      // A fragment, for a response type that would have used one.
+      const params = new URLSearchParams(back.hash.slice(1) || back.search);
+      expect(params.get('error'), responseType).toBe('unsupported_response_type');
+      expect(params.get('state')).toBe(state);
+      expect(params.has('access_token') || params.has('id_token') || params.has('code')).toBe(false);
+    }
+  });
+
+  it('PKCE with the plain method is refused: discovery lists S256 only', async () => {
+    const { url } = await authorizationRequest(config, {
+      code_challenge: 'a'.repeat(43),
+      code_challenge_method: 'plain',
+    });
+    const answer = await authorizeWithoutRedirect(new HttpSession(), url);
+    const back = new URL(answer.location!, idp.issuer);
+    expect(back.searchParams.get('error')).toBe('invalid_request');
+    expect(back.searchParams.get('code')).toBeNull();
+  });
+
+  it('a wrong client secret: 401 invalid_client with a Basic challenge (RFC 6749 section 5.2)', async () => {
+    const response = await fetch(`${idp.issuer}/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${BASIC.id}:wrong-secret`).toString('base64')}`,
+      },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code: 'x', redirect_uri: REDIRECT_URI }),
+    });
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as { error: string }).error).toBe('invalid_client');
+    expect(response.headers.get('www-authenticate')).toMatch(/^Basic/);
+  });
+
   it('oidcc-refresh-token: refreshes, rotates, and is bound to the client it was issued to', async () => {
     const authorization = await authorize(config, new HttpSession(), person, {
       scope: 'openid offline_access',
@@ -520,7 +581,17 @@ describe('oidcc-basic-certification-test-plan', () => {
     expect(stolen.body.error).toBe('invalid_grant');
 
     const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
-    expect(refreshed.claims()!.sub).toBe(tokens.claims()!.sub);
+    // Core 12.2: the same iss, sub, aud and auth_time as the original.
+    const original = tokens.claims()!;
+    const renewed = (await verifyWithJwks(idp.issuer, refreshed.id_token!, BASIC.id)).payload;
+    expect(renewed.iss).toBe(original.iss);
+    expect(renewed.sub).toBe(original.sub);
+    expect(renewed.aud).toBe(original.aud);
+    expect(renewed.auth_time).toBe(original.auth_time);
+    expect(renewed.iat).toBeGreaterThanOrEqual(original.iat);
+    // "SHOULD NOT have a nonce Claim ...; however, if it is present, its value MUST be the same":
+    // oidc-provider keeps the original one.
+    expect(renewed.nonce).toBe(original.nonce);
     expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
     await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({
       error: 'invalid_grant',
