@@ -1,7 +1,7 @@
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerPerson, type TestPerson } from '../helpers/accounts.ts';
-import { authorize, endSession, redeem } from '../helpers/conformance.ts';
+import { authorize, clock, endSession, redeem } from '../helpers/conformance.ts';
 import { HttpSession } from '../helpers/http-session.ts';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
 import { discover, type oidc, REDIRECT_URI } from '../helpers/oidc-client.ts';
@@ -23,6 +23,8 @@ describe('oidcc-rp-initiated-logout-certification-test-plan', () => {
 
   beforeAll(async () => {
     idp = await startTestIdp({
+      // A session that outlives its ID token (an hour), for the expired-hint case.
+      env: { IDP_SESSION_IDLE_MINUTES: '180' },
       clients: [
         {
           client_id: CLIENT.id,
@@ -36,7 +38,10 @@ describe('oidcc-rp-initiated-logout-certification-test-plan', () => {
     config = await discover(idp.issuer, CLIENT.id, CLIENT.secret);
   });
 
-  afterAll(async () => idp?.close());
+  afterAll(async () => {
+    await idp?.close();
+    clock.restore();
+  });
 
   async function signedIn() {
     const browser = new HttpSession();
@@ -204,6 +209,21 @@ describe('oidcc-rp-initiated-logout-certification-test-plan', () => {
     const answer = await endSession(browser, idp.issuer, { state: 'only-state' });
     expect(answer.asked).toBe(true);
     expect(answer.location!.href.startsWith(`${idp.issuer}/session/end/success`)).toBe(true);
+    await expectSignedOut(browser);
+  });
+
+  // Section 2: the OP SHOULD accept an ID token whose exp has passed as the hint, when its
+  // session is still there; the site signing out hours after sign-in is the common case.
+  it('an expired ID token is still a good hint while its session lives', async () => {
+    const { browser, idToken } = await signedIn();
+    clock.advance(2 * 3600);
+    const answer = await endSession(browser, idp.issuer, {
+      id_token_hint: idToken,
+      post_logout_redirect_uri: POST_LOGOUT,
+      state: 'after-expiry',
+    });
+    expect(answer.asked).toBe(true);
+    expect(answer.location?.href).toBe(`${POST_LOGOUT}?state=after-expiry`);
     await expectSignedOut(browser);
   });
 
