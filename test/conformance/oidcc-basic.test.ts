@@ -296,6 +296,21 @@ describe('oidcc-basic-certification-test-plan', () => {
     expect(Math.abs(second.auth_time! - Date.now() / 1000)).toBeLessThan(60);
   });
 
+  // Core 3.1.2.1: "max_age=0 is equivalent to prompt=login", even within the second of sign-in.
+  it('max_age=0: the person signs in again at once', async () => {
+    const { browser } = await signedInBrowser();
+    const again = await authorize(config, browser, person, { max_age: '0' });
+    expect(again.pages).toContain('login');
+    expect((await redeem(config, again)).claims()!.auth_time).toBeDefined();
+  });
+
+  it('prompt=none together with another prompt is refused (Core 3.1.2.1)', async () => {
+    const { browser } = await signedInBrowser();
+    const mixed = await authorize(config, browser, undefined, { prompt: 'none login' });
+    expect(mixed.callback.searchParams.get('error')).toBe('invalid_request');
+    expect(mixed.callback.searchParams.get('code')).toBeNull();
+  });
+
   it('oidcc-max-age-10000: no new sign-in, and auth_time is in the ID token', async () => {
     const { browser, claims } = await signedInBrowser();
     const again = await authorize(config, browser, person, { max_age: '10000' });
@@ -505,6 +520,24 @@ describe('oidcc-basic-certification-test-plan', () => {
     });
     expect(silent.callback.searchParams.get('code')).toBeNull();
     expect(silent.callback.searchParams.get('error')).toBeTruthy();
+  });
+
+  it('a code is bound to its client and its redirect_uri (RFC 6749 section 4.1.3)', async () => {
+    const { browser } = await signedInBrowser();
+    const forOther = await authorize(config, browser, person);
+    const byOther = await redeemCode(idp.issuer, OTHER, forOther);
+    expect(byOther.status).toBe(400);
+    expect(byOther.body.error).toBe('invalid_grant');
+
+    const elsewhere = await authorize(config, browser, person);
+    const moved = await tokenRequest(idp.issuer, BASIC, {
+      grant_type: 'authorization_code',
+      code: elsewhere.callback.searchParams.get('code')!,
+      redirect_uri: 'http://127.0.0.1:9/elsewhere',
+      code_verifier: elsewhere.request.verifier,
+    });
+    expect(moved.status).toBe(400);
+    expect(moved.body.error).toBe('invalid_grant');
   });
 
   it('an unused code is refused once it has expired (a minute)', async () => {
