@@ -60,6 +60,27 @@ describe('oidcc-backchannel-rp-initiated-logout-certification-test-plan', () => 
     expect(endpoint.protocol === 'https:' || endpoint.hostname === 'localhost').toBe(true);
   });
 
+  it('a logout names the session that ended: the same person elsewhere stays signed in', async () => {
+    const laptop = new HttpSession();
+    const phone = new HttpSession();
+    const onLaptop = await redeem(configA, await authorize(configA, laptop, person));
+    const onPhone = (await redeem(configA, await authorize(configA, phone, person))).claims()!;
+    expect(onPhone.sid).not.toBe(onLaptop.claims()!.sid);
+
+    const seen = receiverA.tokens.length;
+    await endSession(laptop, idp.issuer, { id_token_hint: onLaptop.id_token! });
+    const logout = (await verifyWithJwks(idp.issuer, await receiverA.next(seen), SITE_A.id)).payload;
+    expect(logout.sid).toBe(onLaptop.claims()!.sid);
+
+    const silent = await authorize(configA, phone, undefined, { prompt: 'none' });
+    expect(silent.callback.searchParams.get('code')).toBeTruthy();
+    expect(
+      receiverA.tokens
+        .slice(seen)
+        .map((token) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).sid),
+    ).not.toContain(onPhone.sid);
+  });
+
   describe('oidcc-backchannel-rp-initiated-logout', () => {
     let browser: HttpSession;
     let idTokenA: oidc.IDToken;
