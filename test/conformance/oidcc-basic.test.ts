@@ -439,9 +439,9 @@ describe('oidcc-basic-certification-test-plan', () => {
 
   // OpenID Connect Core 3.1.2.1 asks for POST at the authorization endpoint too. oidc-provider
   // serves it only with SameSite=None session cookies (a cross-site form POST carries no Lax
-  // cookie), which plain-http localhost cannot set and which would send the session cookie on
-  // every cross-site request; the IdP keeps oidc-provider's default (off). A known deviation,
-  // kept visible here: the refusal is clean, and the same request by GET succeeds.
+  // cookie), which plain-http localhost cannot set, and Passport's account pages rely on that
+  // very cookie being SameSite=Lax against cross-site form posts. The IdP keeps oidc-provider's
+  // default (off): a known deviation, kept visible here. The refusal is clean; GET succeeds.
   it('oidcc-ensure-post-request-succeeds: not served (oidc-provider default); refused cleanly, GET works', async () => {
     const { browser } = await signedInBrowser();
     const { url } = await authorizationRequest(config);

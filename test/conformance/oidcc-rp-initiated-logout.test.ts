@@ -227,6 +227,20 @@ describe('oidcc-rp-initiated-logout-certification-test-plan', () => {
     await expectSignedOut(browser);
   });
 
+  // Section 2 asks for POST at the logout endpoint too; oidc-provider ties it to POST at the
+  // authorization endpoint (SameSite=None session cookies), which the IdP leaves off: see
+  // oidcc-ensure-post-request-succeeds in oidcc-basic.test.ts. The refusal is clean.
+  it('logout by form POST: not served (oidc-provider default), refused cleanly, still signed in', async () => {
+    const { browser, idToken } = await signedIn();
+    const posted = await browser.request(`${idp.issuer}/session/end`, {
+      form: { id_token_hint: idToken, post_logout_redirect_uri: POST_LOGOUT, state: 'posted' },
+    });
+    expect(posted.status).toBeGreaterThanOrEqual(400);
+    expect(posted.status).toBeLessThan(500);
+    expect(posted.headers.get('location')).toBeNull();
+    await expectStillSignedIn(browser);
+  });
+
   it('the person may decline: no sign-out, and the site still hears back', async () => {
     const { browser, idToken } = await signedIn();
     const answer = await endSession(
