@@ -8,6 +8,7 @@ import {
   clock,
   redeem,
   redeemCode,
+  type TokenAnswer,
   tokenRequest,
   verifyWithJwks,
 } from '../helpers/conformance.ts';
@@ -629,6 +630,10 @@ describe('oidcc-basic-certification-test-plan', () => {
     await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({
       error: 'invalid_grant',
     });
+    // The old one coming back means one of the two was stolen: the new one stops working too.
+    await expect(oidc.refreshTokenGrant(config, refreshed.refresh_token!)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
   });
 
   it('oidcc-ensure-request-with-valid-pkce-succeeds, and a wrong verifier is refused', async () => {
@@ -672,6 +677,19 @@ describe.each(STORES)('oidcc-codereuse and oidcc-refresh-token, concurrently, on
 
   afterAll(async () => idp?.close());
 
+  async function expectGrantRevoked(issued: TokenAnswer) {
+    const userinfo = await fetch(`${idp.issuer}/me`, {
+      headers: { authorization: `Bearer ${issued.body.access_token}` },
+    });
+    expect(userinfo.status).toBe(401);
+    if (!issued.body.refresh_token) return;
+    const refresh = await tokenRequest(idp.issuer, BASIC, {
+      grant_type: 'refresh_token',
+      refresh_token: issued.body.refresh_token,
+    });
+    expect(refresh.body.error).toBe('invalid_grant');
+  }
+
   it('one code redeemed several times at once gives one token set', async () => {
     for (let round = 0; round < ROUNDS; round++) {
       const authorization = await authorize(config, browser, person);
@@ -683,6 +701,8 @@ describe.each(STORES)('oidcc-codereuse and oidcc-refresh-token, concurrently, on
         expect(refused.status).toBe(400);
         expect(refused.body.error).toBe('invalid_grant');
       }
+      // A refused redemption is a reuse like any other: what the winner got is revoked too.
+      await expectGrantRevoked(answers.find((answer) => answer.status === 200)!);
     }
   });
 
@@ -702,6 +722,8 @@ describe.each(STORES)('oidcc-codereuse and oidcc-refresh-token, concurrently, on
         expect(refused.status).toBe(400);
         expect(refused.body.error).toBe('invalid_grant');
       }
+      // A rotated refresh token used again is a stolen one (RFC 9700 section 4.14.2): the whole grant goes.
+      await expectGrantRevoked(answers.find((answer) => answer.status === 200)!);
     }
   });
 });
