@@ -15,6 +15,7 @@ import {
 import { HttpSession } from '../helpers/http-session.ts';
 import { STORES, startTestIdp, type TestIdp } from '../helpers/idp.ts';
 import { authorizationRequest, discover, oidc, REDIRECT_URI } from '../helpers/oidc-client.ts';
+import { SUITE_ON_REDIS } from '../helpers/redis.ts';
 
 /**
  * The OpenID Foundation's oidcc-basic-certification-test-plan (code flow,
@@ -659,71 +660,76 @@ describe('oidcc-basic-certification-test-plan', () => {
  * answered with tokens. On PostgreSQL as well as SQLite (and on Redis when
  * the suite runs there), since SQLite serialises writes by itself.
  */
-describe.each(STORES)('oidcc-codereuse and oidcc-refresh-token, concurrently, on %s', (store) => {
-  const PARALLEL = 6;
-  const ROUNDS = 4;
-  let idp: TestIdp;
-  let person: TestPerson;
-  let config: oidc.Configuration;
-  let browser: HttpSession;
+describe.each(STORES)(
+  `oidcc-codereuse and oidcc-refresh-token, concurrently, on %s${
+    SUITE_ON_REDIS ? ' with short-lived state in Redis' : ''
+  }`,
+  (store) => {
+    const PARALLEL = 6;
+    const ROUNDS = 4;
+    let idp: TestIdp;
+    let person: TestPerson;
+    let config: oidc.Configuration;
+    let browser: HttpSession;
 
-  beforeAll(async () => {
-    idp = await startTestIdp({ store, clients: [staticClient(BASIC, { first_party: true })] });
-    person = await registerPerson(idp);
-    config = await discover(idp.issuer, BASIC.id, BASIC.secret);
-    browser = new HttpSession();
-    await authorize(config, browser, person);
-  });
-
-  afterAll(async () => idp?.close());
-
-  async function expectGrantRevoked(issued: TokenAnswer) {
-    const userinfo = await fetch(`${idp.issuer}/me`, {
-      headers: { authorization: `Bearer ${issued.body.access_token}` },
+    beforeAll(async () => {
+      idp = await startTestIdp({ store, clients: [staticClient(BASIC, { first_party: true })] });
+      person = await registerPerson(idp);
+      config = await discover(idp.issuer, BASIC.id, BASIC.secret);
+      browser = new HttpSession();
+      await authorize(config, browser, person);
     });
-    expect(userinfo.status).toBe(401);
-    if (!issued.body.refresh_token) return;
-    const refresh = await tokenRequest(idp.issuer, BASIC, {
-      grant_type: 'refresh_token',
-      refresh_token: issued.body.refresh_token,
-    });
-    expect(refresh.body.error).toBe('invalid_grant');
-  }
 
-  it('one code redeemed several times at once gives one token set', async () => {
-    for (let round = 0; round < ROUNDS; round++) {
-      const authorization = await authorize(config, browser, person);
-      const answers = await Promise.all(
-        Array.from({ length: PARALLEL }, () => redeemCode(idp.issuer, BASIC, authorization)),
-      );
-      expect(answers.filter((answer) => answer.status === 200)).toHaveLength(1);
-      for (const refused of answers.filter((answer) => answer.status !== 200)) {
-        expect(refused.status).toBe(400);
-        expect(refused.body.error).toBe('invalid_grant');
-      }
-      // A refused redemption is a reuse like any other: what the winner got is revoked too.
-      await expectGrantRevoked(answers.find((answer) => answer.status === 200)!);
-    }
-  });
+    afterAll(async () => idp?.close());
 
-  it('one refresh token used several times at once gives one new token set', async () => {
-    for (let round = 0; round < ROUNDS; round++) {
-      const authorization = await authorize(config, browser, person, {
-        scope: 'openid offline_access',
-        prompt: 'consent',
+    async function expectGrantRevoked(issued: TokenAnswer) {
+      const userinfo = await fetch(`${idp.issuer}/me`, {
+        headers: { authorization: `Bearer ${issued.body.access_token}` },
       });
-      const issued = await redeemCode(idp.issuer, BASIC, authorization);
-      const refresh = { grant_type: 'refresh_token', refresh_token: issued.body.refresh_token! };
-      const answers = await Promise.all(
-        Array.from({ length: PARALLEL }, () => tokenRequest(idp.issuer, BASIC, refresh)),
-      );
-      expect(answers.filter((answer) => answer.status === 200)).toHaveLength(1);
-      for (const refused of answers.filter((answer) => answer.status !== 200)) {
-        expect(refused.status).toBe(400);
-        expect(refused.body.error).toBe('invalid_grant');
-      }
-      // A rotated refresh token used again is a stolen one (RFC 9700 section 4.14.2): the whole grant goes.
-      await expectGrantRevoked(answers.find((answer) => answer.status === 200)!);
+      expect(userinfo.status).toBe(401);
+      if (!issued.body.refresh_token) return;
+      const refresh = await tokenRequest(idp.issuer, BASIC, {
+        grant_type: 'refresh_token',
+        refresh_token: issued.body.refresh_token,
+      });
+      expect(refresh.body.error).toBe('invalid_grant');
     }
-  });
-});
+
+    it('one code redeemed several times at once gives one token set', async () => {
+      for (let round = 0; round < ROUNDS; round++) {
+        const authorization = await authorize(config, browser, person);
+        const answers = await Promise.all(
+          Array.from({ length: PARALLEL }, () => redeemCode(idp.issuer, BASIC, authorization)),
+        );
+        expect(answers.filter((answer) => answer.status === 200)).toHaveLength(1);
+        for (const refused of answers.filter((answer) => answer.status !== 200)) {
+          expect(refused.status).toBe(400);
+          expect(refused.body.error).toBe('invalid_grant');
+        }
+        // A refused redemption is a reuse like any other: what the winner got is revoked too.
+        await expectGrantRevoked(answers.find((answer) => answer.status === 200)!);
+      }
+    });
+
+    it('one refresh token used several times at once gives one new token set', async () => {
+      for (let round = 0; round < ROUNDS; round++) {
+        const authorization = await authorize(config, browser, person, {
+          scope: 'openid offline_access',
+          prompt: 'consent',
+        });
+        const issued = await redeemCode(idp.issuer, BASIC, authorization);
+        const refresh = { grant_type: 'refresh_token', refresh_token: issued.body.refresh_token! };
+        const answers = await Promise.all(
+          Array.from({ length: PARALLEL }, () => tokenRequest(idp.issuer, BASIC, refresh)),
+        );
+        expect(answers.filter((answer) => answer.status === 200)).toHaveLength(1);
+        for (const refused of answers.filter((answer) => answer.status !== 200)) {
+          expect(refused.status).toBe(400);
+          expect(refused.body.error).toBe('invalid_grant');
+        }
+        // A rotated refresh token used again is a stolen one (RFC 9700 section 4.14.2): the whole grant goes.
+        await expectGrantRevoked(answers.find((answer) => answer.status === 200)!);
+      }
+    });
+  },
+);
