@@ -81,6 +81,7 @@ describe('oidcc-basic-certification-test-plan', () => {
     expect(answer.contentType).toContain('application/json');
     expect(answer.cacheControl).toContain('no-store');
     expect(String(answer.body.token_type).toLowerCase()).toBe('bearer');
+    expect(answer.body.expires_in).toBeGreaterThan(0);
     const { payload, protectedHeader } = await verifyWithJwks(idp.issuer, answer.body.id_token!, BASIC.id);
     expect(protectedHeader.alg).toBe('RS256');
     expect(protectedHeader.kid).toBeTruthy();
@@ -276,6 +277,8 @@ describe('oidcc-basic-certification-test-plan', () => {
     expect(back.get('error')).toBe('login_required');
     expect(back.get('state')).toBe(authorization.request.state);
     expect(back.get('code')).toBeNull();
+    // RFC 9207 section 2: the issuer in error responses too.
+    expect(back.get('iss')).toBe(idp.issuer);
   });
 
   it('oidcc-prompt-none-logged-in: a code without any page, same sub and auth_time', async () => {
@@ -366,6 +369,23 @@ describe('oidcc-basic-certification-test-plan', () => {
     const swedish = await authorize(config, new HttpSession(), person, { ui_locales: 'se' });
     expect(swedish.signInPage).toContain('lang="en"');
     expect(swedish.callback.searchParams.get('code')).toBeTruthy();
+  });
+
+  it('a state of any characters comes back exactly as sent', async () => {
+    const { browser } = await signedInBrowser();
+    const state = 'é ü 漢字 &=?#+%/ "quoted" 🙂';
+    const authorization = await authorize(config, browser, person, { state });
+    expect(authorization.callback.searchParams.get('state')).toBe(state);
+  });
+
+  it('a claims parameter that is not JSON is an invalid_request back at the site', async () => {
+    const { browser } = await signedInBrowser();
+    const { url, state } = await authorizationRequest(config, { claims: '{"userinfo":' });
+    const answer = await authorizeWithoutRedirect(browser, url);
+    const back = new URL(answer.location!, idp.issuer);
+    expect(back.href.startsWith(REDIRECT_URI)).toBe(true);
+    expect(back.searchParams.get('error')).toBe('invalid_request');
+    expect(back.searchParams.get('state')).toBe(state);
   });
 
   it('oidcc-claims-locales: accepted', async () => {
@@ -521,7 +541,8 @@ describe('oidcc-basic-certification-test-plan', () => {
       claims: JSON.stringify({ id_token: { acr: { essential: true, value: 'urn:passport:acr:strong' } } }),
     });
     expect(silent.callback.searchParams.get('code')).toBeNull();
-    expect(silent.callback.searchParams.get('error')).toBeTruthy();
+    // Core 3.1.2.6: a step that needs the person's interaction.
+    expect(['interaction_required', 'login_required']).toContain(silent.callback.searchParams.get('error'));
   });
 
   it('a code is bound to its client and its redirect_uri (RFC 6749 section 4.1.3)', async () => {
