@@ -459,22 +459,48 @@ describe('oidcc-basic-certification-test-plan', () => {
     expect(answer.html).toContain('redirect_uri');
   });
 
-  // OpenID Connect Core 3.1.2.1 asks for POST at the authorization endpoint too. oidc-provider
-  // serves it only with SameSite=None session cookies (a cross-site form POST carries no Lax
-  // cookie), which plain-http localhost cannot set, and Passport's account pages rely on that
-  // very cookie being SameSite=Lax against cross-site form posts. The IdP keeps oidc-provider's
-  // default (off): a known deviation, kept visible here. The refusal is clean; GET succeeds.
-  it('oidcc-ensure-post-request-succeeds: not served (oidc-provider default); refused cleanly, GET works', async () => {
+  // Core 3.1.2.1: POST as well as GET. The IdP answers the form with the same request by GET
+  // (see idp/oidc/mount.ts), so a site's cross-site form post reaches the signed-in session.
+  it('oidcc-ensure-post-request-succeeds: the authorization request by form POST from the site', async () => {
     const { browser } = await signedInBrowser();
-    const { url } = await authorizationRequest(config);
-    const posted = await browser.request(`${idp.issuer}/auth`, {
-      form: Object.fromEntries(url.searchParams),
+    const { url, verifier, state } = await authorizationRequest(config);
+    const response = await browser.follow(
+      `${idp.issuer}/auth`,
+      { form: Object.fromEntries(url.searchParams), headers: { origin: 'http://127.0.0.1:9' } },
+      (location) => location.href.startsWith(REDIRECT_URI),
+    );
+    expect(response.url.searchParams.get('state')).toBe(state);
+    const answer = await tokenRequest(idp.issuer, BASIC, {
+      grant_type: 'authorization_code',
+      code: response.url.searchParams.get('code')!,
+      redirect_uri: REDIRECT_URI,
+      code_verifier: verifier,
     });
-    expect(posted.status).toBeGreaterThanOrEqual(400);
-    expect(posted.status).toBeLessThan(500);
-    expect(posted.headers.get('location')).toBeNull();
-    const byGet = await authorize(config, browser, person);
-    expect(byGet.callback.searchParams.get('code')).toBeTruthy();
+    expect(answer.status).toBe(200);
+  });
+
+  it('a posted authorization request is held to the same rules: one value per parameter, a form, a bound size', async () => {
+    const { url } = await authorizationRequest(config);
+    const browser = new HttpSession();
+    const twice = await browser.follow(
+      `${idp.issuer}/auth?state=${url.searchParams.get('state')}`,
+      { form: Object.fromEntries(url.searchParams) },
+      (location) => location.href.startsWith(REDIRECT_URI),
+    );
+    expect(twice.url.searchParams.get('error')).toBe('invalid_request');
+    expect(twice.url.searchParams.get('code')).toBeNull();
+
+    const json = await browser.request(`${idp.issuer}/auth`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(Object.fromEntries(url.searchParams)),
+    });
+    expect(json.status).toBe(415);
+
+    const huge = await browser.request(`${idp.issuer}/auth`, {
+      form: { ...Object.fromEntries(url.searchParams), login_hint: 'x'.repeat(10_000) },
+    });
+    expect(huge.status).toBe(413);
   });
 
   it('oidcc-request-uri-unsigned-supported-correctly-or-rejected-as-unsupported: rejected, as discovery says', async () => {
