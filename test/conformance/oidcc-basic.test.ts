@@ -535,6 +535,28 @@ describe('oidcc-basic-certification-test-plan', () => {
     expect(back.searchParams.get('code')).toBeNull();
   });
 
+  // Not in the plan, but in discovery: what is announced must work.
+  it('pushed authorization requests (RFC 9126), announced in discovery, work end to end', async () => {
+    expect(config.serverMetadata().pushed_authorization_request_endpoint).toBe(`${idp.issuer}/request`);
+    const { browser, claims } = await signedInBrowser();
+    const verifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const url = await oidc.buildAuthorizationUrlWithPAR(config, {
+      redirect_uri: REDIRECT_URI,
+      scope: 'openid',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+    });
+    expect(url.searchParams.get('request_uri')).toMatch(/^urn:ietf:params:oauth:request_uri:/);
+    const step = await browser.follow(url, {}, (location) => location.href.startsWith(REDIRECT_URI));
+    const tokens = await oidc.authorizationCodeGrant(config, step.url, {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+    });
+    expect(tokens.claims()!.sub).toBe(claims.sub);
+  });
+
   it('oidcc-claims-essential: an essential name claim in userinfo is released', async () => {
     const { browser, claims } = await signedInBrowser();
     const authorization = await authorize(config, browser, person, {
