@@ -557,6 +557,30 @@ describe('oidcc-basic-certification-test-plan', () => {
     expect(tokens.claims()!.sub).toBe(claims.sub);
   });
 
+  it('every response mode discovery lists answers with the code: query, fragment, form_post', async () => {
+    expect([...(config.serverMetadata().response_modes_supported ?? [])].sort()).toEqual([
+      'form_post',
+      'fragment',
+      'query',
+    ]);
+    const { browser } = await signedInBrowser();
+    const fragment = await authorizationRequest(config, { response_mode: 'fragment' });
+    const step = await browser.follow(fragment.url, {}, (location) => location.href.startsWith(REDIRECT_URI));
+    const inFragment = new URLSearchParams(step.url.hash.slice(1));
+    expect(inFragment.get('code')).toBeTruthy();
+    expect(inFragment.get('state')).toBe(fragment.state);
+
+    const formPost = await authorizationRequest(config, { response_mode: 'form_post' });
+    const page = await browser.follow(formPost.url);
+    expect(page.response.status).toBe(200);
+    const html = await page.response.text();
+    expect(html).toContain(`action="${REDIRECT_URI}"`);
+    expect(html).toMatch(/name="code" value="[^"]+"/);
+    expect(html).toContain(`name="state" value="${formPost.state}"`);
+    // Works without JavaScript too: a button to send the form by hand.
+    expect(html).toMatch(/<noscript>[\s\S]*type="submit"/);
+  });
+
   it('oidcc-claims-essential: an essential name claim in userinfo is released', async () => {
     const { browser, claims } = await signedInBrowser();
     const authorization = await authorize(config, browser, person, {
