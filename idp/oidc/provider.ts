@@ -13,7 +13,7 @@ import { LONG_LIVED_KINDS, type ShortLivedStore } from '../state/short-lived-sto
 import type { Renderer } from '../views/renderer.ts';
 import { findAccountClaims } from './account-claims.ts';
 import { ACR_VALUES } from './acr.ts';
-import { createAdapterFactory } from './adapter.ts';
+import { createAdapterFactory, withHeldModelWrites } from './adapter.ts';
 import { createGrantLoader } from './grants.ts';
 import { outgoingFetch } from './outgoing-fetch.ts';
 import { interactionPolicy } from './policy.ts';
@@ -181,6 +181,18 @@ export function createProvider({
     },
   };
   const provider = new Provider(config.issuer, configuration);
+  provider.use(async (ctx, next) => {
+    try {
+      await withHeldModelWrites(db, next);
+    } catch (error) {
+      // The request's work was done but not kept: what it answered must not go out.
+      if (ctx.headerSent) throw error;
+      ctx.remove('location');
+      ctx.remove('set-cookie');
+      ctx.status = 500;
+      configuration.renderError!(ctx as KoaContextWithOIDC, { error: 'server_error' }, error as Error);
+    }
+  });
   // Koa's own proxy rules are all-or-nothing; fastify applies IDP_TRUST_PROXY and the
   // host check, and mountProvider hands on what it decided as X-Forwarded-* headers.
   provider.proxy = true;
