@@ -14,6 +14,7 @@ import type { Renderer } from '../views/renderer.ts';
 import { findAccountClaims } from './account-claims.ts';
 import { ACR_VALUES } from './acr.ts';
 import { createAdapterFactory, withHeldModelWrites } from './adapter.ts';
+import { cookieSigner } from './cookie-signer.ts';
 import { createGrantLoader } from './grants.ts';
 import { outgoingFetch } from './outgoing-fetch.ts';
 import { interactionPolicy } from './policy.ts';
@@ -133,7 +134,7 @@ export function createProvider({
     rotateRefreshToken: true,
     cookies: {
       names: { session: 'idp_session', interaction: 'idp_interaction', resume: 'idp_resume' },
-      keys: cookieKeys,
+      keys: cookieSigner(cookieKeys),
       // The session cookie lives as long as the Session (ttl below) unless the person
       // left "Sign me in automatically" unticked: then it ends with the browser, and
       // the Session itself within hours (IDP_SESSION_HOURS, IDP_SESSION_IDLE_MINUTES).
