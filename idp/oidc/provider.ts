@@ -183,14 +183,25 @@ export function createProvider({
   };
   const provider = new Provider(config.issuer, configuration);
   provider.use(async (ctx, next) => {
+    let handled = true;
     try {
-      await withHeldModelWrites(db, next);
+      await withHeldModelWrites(db, () =>
+        next().catch((error: unknown) => {
+          handled = false;
+          throw error;
+        }),
+      );
     } catch (error) {
+      if (!handled || ctx.headerSent) throw error;
       // The request's work was done but not kept: what it answered must not go out.
-      if (ctx.headerSent) throw error;
       ctx.remove('location');
       ctx.remove('set-cookie');
-      ctx.status = 500;
+      const unavailable = isDatabaseUnavailable(error);
+      ctx.status = unavailable ? 503 : 500;
+      if (ctx.response.is('json')) {
+        ctx.body = { error: unavailable ? 'temporarily_unavailable' : 'server_error' };
+        return;
+      }
       configuration.renderError!(ctx as KoaContextWithOIDC, { error: 'server_error' }, error as Error);
     }
   });
