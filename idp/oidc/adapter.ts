@@ -29,7 +29,7 @@ type Lookup = 'id' | 'uid' | 'user_code';
  */
 class HeldModelWrites {
   readonly db: IdpDatabase;
-  /** By kind and id; null where the model was destroyed. */
+  /** By kind and id; a destroyed model is held as its destroyed row, without a payload. */
   readonly #rows = new Map<string, { row: ModelRow; payload?: AdapterPayload }>();
 
   constructor(db: IdpDatabase) {
