@@ -13,7 +13,8 @@ import { LONG_LIVED_KINDS, type ShortLivedStore } from '../state/short-lived-sto
 import type { Renderer } from '../views/renderer.ts';
 import { findAccountClaims } from './account-claims.ts';
 import { ACR_VALUES } from './acr.ts';
-import { createAdapterFactory } from './adapter.ts';
+import { createAdapterFactory, withHeldModelWrites } from './adapter.ts';
+import { cookieSigner } from './cookie-signer.ts';
 import { createGrantLoader } from './grants.ts';
 import { outgoingFetch } from './outgoing-fetch.ts';
 import { interactionPolicy } from './policy.ts';
@@ -133,7 +134,7 @@ export function createProvider({
     rotateRefreshToken: true,
     cookies: {
       names: { session: 'idp_session', interaction: 'idp_interaction', resume: 'idp_resume' },
-      keys: cookieKeys,
+      keys: cookieSigner(cookieKeys),
       // The session cookie lives as long as the Session (ttl below) unless the person
       // left "Sign me in automatically" unticked: then it ends with the browser, and
       // the Session itself within hours (IDP_SESSION_HOURS, IDP_SESSION_IDLE_MINUTES).
@@ -181,6 +182,29 @@ export function createProvider({
     },
   };
   const provider = new Provider(config.issuer, configuration);
+  provider.use(async (ctx, next) => {
+    let handled = true;
+    try {
+      await withHeldModelWrites(db, () =>
+        next().catch((error: unknown) => {
+          handled = false;
+          throw error;
+        }),
+      );
+    } catch (error) {
+      if (!handled || ctx.headerSent) throw error;
+      // The request's work was done but not kept: what it answered must not go out.
+      ctx.remove('location');
+      ctx.remove('set-cookie');
+      const unavailable = isDatabaseUnavailable(error);
+      ctx.status = unavailable ? 503 : 500;
+      if (ctx.response.is('json')) {
+        ctx.body = { error: unavailable ? 'temporarily_unavailable' : 'server_error' };
+        return;
+      }
+      configuration.renderError!(ctx as KoaContextWithOIDC, { error: 'server_error' }, error as Error);
+    }
+  });
   // Koa's own proxy rules are all-or-nothing; fastify applies IDP_TRUST_PROXY and the
   // host check, and mountProvider hands on what it decided as X-Forwarded-* headers.
   provider.proxy = true;
