@@ -12,12 +12,15 @@ const WRITE = /^\s*(?:insert\s+into|update|delete\s+from)\s+"?([a-z_]+)"?/i;
  * userinfo) of a person who already has an account, by table, counted from
  * the IdP's own query log. A `returning` browser signed in to the account
  * before and was closed since (its sign-in gone, its device cookie kept); by
- * default the browser is a new one.
+ * default the browser is a new one. The person has used the site before (from
+ * another browser) unless `firstVisit`: a first visit also records the site
+ * among the person's "Sites you have used".
  */
 export async function countLoginWrites(options: {
   store: Store;
   redis: boolean;
   browser?: 'new' | 'returning';
+  firstVisit?: boolean;
 }) {
   const writes = new Map<string, number>();
   let counting = false;
@@ -37,6 +40,8 @@ export async function countLoginWrites(options: {
     if (options.browser === 'returning') {
       await signIn(config, browser, person);
       browser.closeBrowser();
+    } else if (!options.firstVisit) {
+      await signIn(config, new HttpSession(), person);
     }
     counting = true;
     const tokens = await signIn(config, browser, person);

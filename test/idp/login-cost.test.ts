@@ -40,6 +40,14 @@ describe.each(STORES)('the cost of a login on %s', (store) => {
       expect(totalWrites(writes), JSON.stringify([...writes])).toBeLessThanOrEqual(MAX_FIRST_LOGIN_WRITES);
     });
 
+    test(`a person's first visit to a site writes one row more, the site among those they have used, ${where}`, async () => {
+      const writes = await countLoginWrites({ store, redis, browser: 'new', firstVisit: true });
+      expect(writes.get('site_uses')).toBe(1);
+      expect(totalWrites(writes), JSON.stringify([...writes])).toBeLessThanOrEqual(
+        MAX_FIRST_LOGIN_WRITES + 1,
+      );
+    });
+
     test(`a stored session takes at most ${MAX_SESSION_BYTES} bytes, ${where}`, async () => {
       const idp = await startTestIdp({
         store,
