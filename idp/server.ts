@@ -10,6 +10,7 @@ import { databaseAnswers, migrationsCurrent } from '../shared/observability/heal
 import { type MetricsListener, startMetricsListener, watchOutbox } from '../shared/observability/metrics.ts';
 import type { RetrySchedule } from '../shared/queue/retry-schedule.ts';
 import { createBotCheck } from '../shared/security/botcheck.ts';
+import { useHashParameters } from '../shared/security/hashing.ts';
 import { ACCOUNT_CLIENT_ID, accountClientMetadata } from './account-services/sign-in.ts';
 import { createAccountService } from './accounts/service.ts';
 import { buildIdpApp } from './app.ts';
@@ -65,6 +66,7 @@ export type StartIdpOptions = {
 /** Starts a complete IdP: store, migrations, keys, provider, pages, mail worker and sweeps. */
 export async function startIdp(options: StartIdpOptions = {}) {
   const config = loadIdpConfig(options.env ?? process.env);
+  useHashParameters(config.passwordHashing);
   const clients = await configuredClients(config, options.env ?? process.env, options.clients);
   const db = idpDatabase(config, options.queryLog);
   await migrateToLatest(db, IDP_MIGRATIONS);
