@@ -18,7 +18,7 @@ import { queueLogout } from './backchannel/repository.ts';
 import { type LogoutWorker, startLogoutWorker } from './backchannel/worker.ts';
 import type { IdpTables } from './database.ts';
 import { scheduleSweeps, sweepExpired } from './maintenance.ts';
-import { loadStaticClients } from './oidc/clients.ts';
+import { checkConfiguredClients, loadStaticClients } from './oidc/clients.ts';
 import { observeProviderEvents } from './oidc/events.ts';
 import { createProvider } from './oidc/provider.ts';
 import { replaceableProvider } from './oidc/replaceable-provider.ts';
@@ -116,6 +116,11 @@ export async function startIdp(options: StartIdpOptions = {}) {
     });
   const keyRing = replaceableProvider(providerWith(signingKeys));
   const provider = keyRing.provider;
+  await checkConfiguredClients(provider, clients).catch(async (error: unknown) => {
+    await shortLived.close();
+    await db.destroy();
+    throw error;
+  });
   let publishedKids = signingKeys.map((key) => key.kid).join(' ');
   /** Picks up keys another copy made, or the next period's; `now` lets tests move the clock. */
   async function refreshSigningKeys(now = Date.now()) {
