@@ -27,6 +27,7 @@ import {
   refreshGrant,
 } from './login-flow.ts';
 import { type Service, startService } from './processes.ts';
+import { profileByPart } from './profile.ts';
 
 const knob = (name: string, fallback: number) => {
   const value = Number(process.env[name] ?? fallback);
@@ -42,6 +43,8 @@ const LOAD: LoadOptions = {
 const SESSIONS = knob('BENCH_SESSIONS', 10_000);
 const ACCOUNTS = knob('BENCH_ACCOUNTS', 16);
 const IDP_LOG_LEVEL = process.env.BENCH_IDP_LOG_LEVEL ?? 'info';
+// A CPU profile of the IdP during logins, to say how a login's time divides; BENCH_PROFILE=0 skips it.
+const PROFILE = process.env.BENCH_PROFILE !== '0';
 const DATABASE_URL = process.env.BENCH_DATABASE_URL;
 const REDIS_URL = process.env.BENCH_REDIS_URL;
 
@@ -105,8 +108,8 @@ const loadBefore = os.loadavg()[0]!;
 const work = await mkdtemp(path.join(os.tmpdir(), 'passport-bench-'));
 const running: Service[] = [];
 
-async function service(script: string, env: Record<string, string>, health: string) {
-  const started = await startService(script, env, health);
+async function service(script: string, env: Record<string, string>, health: string, nodeArgs: string[] = []) {
+  const started = await startService(script, env, health, nodeArgs);
   running.push(started);
   return started;
 }
@@ -138,6 +141,7 @@ async function measureShape(
   floor: { target: Target; endpoints: Endpoints },
   hello: Target,
   argon2: Side,
+  hashMs: number,
 ): Promise<Row[]> {
   const dataDir = await mkdtemp(path.join(work, 'idp-'));
   const postgres = shape.store === 'postgres' ? await createPostgresDatabase() : undefined;
@@ -297,6 +301,7 @@ async function measureShape(
     await stop(again);
     rows.push(coldStartRow('IdP cold start, empty store (migrations, keys)', first.coldStartMs));
     rows.push(coldStartRow('IdP cold start, restart', again.coldStartMs));
+    if (PROFILE) rows.push(...(await loginTimeByPart(env, issuer, person, hashMs)));
   } finally {
     for (const started of [...running].filter((item) => item !== floorService && item !== helloService)) {
       await stop(started);
@@ -331,6 +336,60 @@ async function measureShape(
     unit: ' B',
   });
   return rows;
+}
+
+/**
+ * Logins against a second IdP on the same store, run with --cpu-prof: the
+ * main thread's CPU time per login by part, beside the argon2id verification
+ * that runs on libuv's thread pool (measured alone, one at a time).
+ */
+async function loginTimeByPart(
+  env: Record<string, string>,
+  issuer: string,
+  person: () => Account,
+  hashMs: number,
+): Promise<Row[]> {
+  console.error('  profiling logins');
+  const dir = await mkdtemp(path.join(work, 'profile-'));
+  const profiled = await service('idp/main.ts', env, `${issuer}/healthz`, [
+    '--cpu-prof',
+    `--cpu-prof-dir=${dir}`,
+  ]);
+  const idp = new Target(issuer, LOAD.concurrency);
+  const endpoints = await discoverEndpoints(idp);
+  const login: Side = {
+    name: 'idp',
+    operation: async () => void (await fullLogin(idp, endpoints, SITE, person())),
+  };
+  await alternate([login], { ...LOAD, rounds: 1, roundMs: LOAD.warmUpMs, warmUpMs: 0 });
+  const from = Number(process.hrtime.bigint() / 1000n);
+  const measured = await alternate([login], {
+    ...LOAD,
+    rounds: 1,
+    roundMs: LOAD.rounds * LOAD.roundMs,
+    warmUpMs: 0,
+  });
+  const to = Number(process.hrtime.bigint() / 1000n);
+  await idp.close();
+  await stop(profiled);
+  const logins = measured.get('idp')!.operations;
+  const { windowed, millis } = await profileByPart(dir, from, to);
+  const busy = [...millis].filter(([part]) => part !== 'idle').sort(([, a], [, b]) => b - a);
+  const busyTotal = busy.reduce((sum, [, ms]) => sum + ms, 0);
+  const scope = windowed ? `${logins} logins` : `the whole process life, ${logins} logins`;
+  return [
+    { measure: 'one argon2id verification, alone (libuv thread pool)', ours: hashMs, unit: ' ms' },
+    {
+      measure: `IdP main-thread CPU per login (--cpu-prof over ${scope})`,
+      ours: busyTotal / logins,
+      unit: ' ms',
+    },
+    ...busy.map(([part, ms]) => ({
+      measure: `  of which ${part} (${((ms / busyTotal) * 100).toFixed(0)} %)`,
+      ours: ms / logins,
+      unit: ' ms',
+    })),
+  ];
 }
 
 function coldStartRow(measure: string, ms: number): Row {
@@ -368,7 +427,7 @@ async function addAccounts(env: Record<string, string>) {
 
 const format = (value: number, unit: string) => {
   if (!Number.isFinite(value)) return '–';
-  const digits = unit === '/s' && value < 100 ? 1 : 0;
+  const digits = unit === '/s' || unit === ' ms' ? (value < 10 ? 2 : value < 100 ? 1 : 0) : 0;
   return `${value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })}${unit}`;
 };
 const latency = (figure?: Figure) =>
@@ -426,8 +485,17 @@ try {
     },
   };
 
+  // One verification on an otherwise idle thread: what the hash alone adds to a login.
+  const hashRuns: number[] = [];
+  for (let run = 0; run < 15; run++) {
+    const begun = performance.now();
+    await argon2.operation(0);
+    hashRuns.push(performance.now() - begun);
+  }
+  const hashMs = hashRuns.sort((a, b) => a - b)[Math.floor(hashRuns.length / 2)]!;
+
   for (const shape of shapes) {
-    results.push({ shape: shape.label, rows: await measureShape(shape, floor, hello, argon2) });
+    results.push({ shape: shape.label, rows: await measureShape(shape, floor, hello, argon2, hashMs) });
   }
 
   console.error('[CustomerSource] cold start');
