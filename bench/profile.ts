@@ -33,7 +33,7 @@ function partOf(url: string): string | undefined {
 }
 
 /**
- * Main-thread CPU time by part, from the .cpuprofile that `node --cpu-prof`
+ * Main-thread busy time by part, from the .cpuprofile that `node --cpu-prof`
  * wrote into `dir`, counting only samples inside [fromMicros, toMicros] of the
  * monotonic clock when any fall there (the load window, not the start-up).
  * Native frames (a statement running in better-sqlite3, a hash being queued)

@@ -340,8 +340,9 @@ async function measureShape(
 
 /**
  * Logins against a second IdP on the same store, run with --cpu-prof: the
- * main thread's CPU time per login by part, beside the argon2id verification
- * that runs on libuv's thread pool (measured alone, one at a time).
+ * main thread's busy time per login by part, beside the argon2id verification
+ * that runs on libuv's thread pool (measured alone, one at a time). The
+ * profiler samples wall time, so on a loaded machine every part grows alike.
  */
 async function loginTimeByPart(
   env: Record<string, string>,
@@ -380,7 +381,7 @@ async function loginTimeByPart(
   return [
     { measure: 'one argon2id verification, alone (libuv thread pool)', ours: hashMs, unit: ' ms' },
     {
-      measure: `IdP main-thread CPU per login (--cpu-prof over ${scope})`,
+      measure: `IdP main-thread time per login, sampled (--cpu-prof over ${scope})`,
       ours: busyTotal / logins,
       unit: ' ms',
     },
@@ -433,22 +434,27 @@ const format = (value: number, unit: string) => {
 const latency = (figure?: Figure) =>
   figure ? `${figure.p50Ms.toFixed(1)} / ${figure.p99Ms.toFixed(1)} ms` : '';
 
+/** A Markdown table padded as Biome formats one, so it can be pasted into the README as it is. */
 function markdown(label: string, rows: Row[]): string {
-  const lines = [
-    `**${label}**`,
-    '',
-    '| measure | ours | reference | ratio | goal | ours p50 / p99 | reference p50 / p99 |',
-    '| --- | --: | --- | --: | --- | --: | --: |',
-  ];
-  for (const row of rows) {
-    const ratio = row.reference ? `${(row.ours / row.reference.value).toFixed(2)}x` : '';
-    const reference = row.reference ? `${format(row.reference.value, row.unit)} ${row.reference.name}` : '';
-    const goal = row.goal ? `${row.goal.text} ${row.goal.met ? 'met' : '**not met**'}` : '';
-    lines.push(
-      `| ${row.measure} | ${format(row.ours, row.unit)} | ${reference} | ${ratio} | ${goal} | ${latency(row.latency?.ours)} | ${latency(row.latency?.reference)} |`,
-    );
-  }
-  return lines.join('\n');
+  const header = ['measure', 'ours', 'reference', 'ratio', 'goal', 'ours p50 / p99', 'reference p50 / p99'];
+  const rightAligned = [false, true, false, true, false, true, true];
+  const cells = rows.map((row) => [
+    row.measure,
+    format(row.ours, row.unit),
+    row.reference ? `${format(row.reference.value, row.unit)} ${row.reference.name}` : '',
+    row.reference ? `${(row.ours / row.reference.value).toFixed(2)}x` : '',
+    row.goal ? `${row.goal.text} ${row.goal.met ? 'met' : '**not met**'}` : '',
+    latency(row.latency?.ours),
+    latency(row.latency?.reference),
+  ]);
+  const widths = header.map((title, column) =>
+    Math.max(3, title.length, ...cells.map((line) => line[column]!.length)),
+  );
+  const pad = (text: string, column: number) =>
+    rightAligned[column] ? text.padStart(widths[column]!) : text.padEnd(widths[column]!);
+  const line = (texts: string[]) => `| ${texts.map(pad).join(' | ')} |`;
+  const rule = `| ${widths.map((width, column) => (rightAligned[column] ? `${'-'.repeat(width - 1)}:` : '-'.repeat(width))).join(' | ')} |`;
+  return [`**${label}**`, '', line(header), rule, ...cells.map(line)].join('\n');
 }
 
 let floorService: Service | undefined;
