@@ -156,7 +156,11 @@ async function measureShape(
     // Nothing in these flows mails anyone; nothing listens there.
     SMTP_URL: 'smtp://127.0.0.1:9',
     LOG_LEVEL: IDP_LOG_LEVEL,
-    ...(postgres ? { IDP_DATABASE_URL: postgres.url } : {}),
+    // Empty is unset: the shape decides the stores, whatever the caller's environment holds.
+    IDP_DATABASE_URL: postgres?.url ?? '',
+    REDIS_URL: '',
+    IDP_CLIENTS_FILE: '',
+    IDP_METRICS_PORT: '',
     ...redis?.env,
   };
   const rows: Row[] = [];
@@ -513,6 +517,8 @@ try {
     DATA_DIR: rpDir,
     RP_ISSUER: floorIssuer,
     RP_CLIENT_SECRET: randomBytes(24).toString('hex'),
+    RP_DATABASE_URL: '',
+    RP_METRICS_PORT: '',
     LOG_LEVEL: IDP_LOG_LEVEL,
   };
   const rpFirst = await service('relying-party/main.ts', rpEnv, `${rpEnv.RP_URL}/healthz`);
