@@ -77,7 +77,15 @@ export function createProvider({
       // Called once per client for its one extra property, with the whole metadata;
       // ctx is set only when a client registers itself (not for configured clients).
       validator(ctx, key, value, metadata) {
-        if (key !== 'first_party' || !ctx) return;
+        if (key !== 'first_party') return;
+        // A client that cannot authenticate would hand its tokens to anyone who knows its id.
+        if (
+          metadata.grant_types?.includes('client_credentials') &&
+          metadata.token_endpoint_auth_method === 'none'
+        ) {
+          throw new errors.InvalidClientMetadata('client_credentials is only for clients that authenticate');
+        }
+        if (!ctx) return;
         // Only the operator marks a site first-party; a self-registered client cannot.
         if (value !== undefined) {
           throw new errors.InvalidClientMetadata('first_party cannot be registered dynamically');
@@ -88,6 +96,9 @@ export function createProvider({
     features: {
       devInteractions: { enabled: false },
       claimsParameter: { enabled: true },
+      // Machine clients (a service calling a resource server on its own behalf): confidential
+      // clients registered with the client_credentials grant type, and no one else.
+      clientCredentials: { enabled: true },
       // A site may look into or revoke only tokens issued to itself; public
       // clients cannot authenticate, so they may not introspect at all.
       introspection: {
