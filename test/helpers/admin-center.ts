@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { LogConfig } from 'kysely';
 import type { GuardLimits } from '../../relying-party/online-services/admin-center/guard.ts';
 import { startAdministrationCenter } from '../../relying-party/online-services/admin-center/server.ts';
 import { BPOS_SERVICES, type ProvisionInput } from '../../relying-party/online-services/tenants/service.ts';
@@ -20,6 +21,7 @@ export async function startTestAdministrationCenter(
     store?: 'sqlite' | 'postgres';
     guardLimits?: Partial<GuardLimits>;
     env?: Record<string, string>;
+    queryLog?: LogConfig;
   } = {},
 ) {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'passport-os-'));
@@ -29,6 +31,7 @@ export async function startTestAdministrationCenter(
   const center = await startAdministrationCenter({
     logger: false,
     guardLimits: options.guardLimits,
+    queryLog: options.queryLog,
     env: {
       DATA_DIR: dataDir,
       OS_ADMIN_URL: url,

@@ -33,14 +33,17 @@ export const signInForm = z.object({
   password: password('fields.password'),
 });
 
-export const changePasswordForm = retyped(
-  {
-    current_password: password('fields.current_password'),
-    new_password: newPassword,
-    retype_password: password('fields.retype_password'),
-  },
-  'new_password',
-);
+/** The current password is named as its field is: the temporary one at the forced change. */
+export function changePasswordForm(temporary: boolean) {
+  return retyped(
+    {
+      current_password: password(temporary ? 'fields.temporary_password' : 'fields.current_password'),
+      new_password: newPassword,
+      retype_password: password('fields.retype_password'),
+    },
+    'new_password',
+  );
+}
 
 // The part before @: the tenant's domain follows it. Lower-case, like every user name.
 const localPart = textField('fields.user_name', { max: 64 })

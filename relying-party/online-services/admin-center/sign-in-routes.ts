@@ -95,7 +95,7 @@ export async function signInRoutes(
     if (!actor) return reply.redirect('/sign-in', 303);
     return submit(
       async () => {
-        const form = parseForm(changePasswordForm, request.body);
+        const form = parseForm(changePasswordForm(actor.stage === 'change_password'), request.body);
         const { sessionId } = await center.changePassword(
           actor,
           { current: form.current_password, next: form.new_password },

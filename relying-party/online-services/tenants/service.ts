@@ -26,7 +26,7 @@ export const BPOS_SERVICES = [
 ] as const;
 
 /** The domain every tenant's user names end in: admin@<company>.<TENANT_DOMAIN>. */
-export const TENANT_DOMAIN = 'online-services.example';
+export const TENANT_DOMAIN = 'onlineservices.example';
 
 export type ProvisionInput = {
   /** The portal's subscription id. */
@@ -147,7 +147,7 @@ export function createTenantService(cipher: CredentialsCipher) {
 
 export type TenantService = ReturnType<typeof createTenantService>;
 
-/** contoso.online-services.example, then contoso-2..., for a company name in any script. */
+/** contoso.onlineservices.example, then contoso-2..., for a company name in any script. */
 async function freeDomain(db: OnlineServicesExecutor, companyName: string): Promise<string> {
   const slug =
     companyName
