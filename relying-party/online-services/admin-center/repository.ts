@@ -161,3 +161,8 @@ export async function saveTrustedDevice(
     .onConflict((conflict) => conflict.column('id_hash').doUpdateSet({ last_used_at: device.now }))
     .execute();
 }
+
+/** A browser unused this long earns no trusted lane any more. */
+export async function sweepTrustedDevices(db: OnlineServicesExecutor, usedBefore: number) {
+  await db.deleteFrom('admin_trusted_devices').where('last_used_at', '<=', usedBefore).execute();
+}

@@ -14,11 +14,16 @@ import type { RetrySchedule } from '../../../shared/queue/retry-schedule.ts';
 import { databaseCounters } from '../../../shared/state/counters.ts';
 import type { OnlineServicesDatabase, OnlineServicesTables } from '../database.ts';
 import { adminCenterCatalogues } from '../locales/admin/catalogues.ts';
-import { createCredentialsCipher, credentialsKey } from '../tenants/credentials-cipher.ts';
+import {
+  createCredentialsCipher,
+  credentialsKey,
+  requireConfiguredKeyInProduction,
+} from '../tenants/credentials-cipher.ts';
 import { createTenantService } from '../tenants/service.ts';
 import { buildAdministrationCenterApp } from './app.ts';
 import { createSignInGuard, type GuardLimits } from './guard.ts';
-import { createCenterService } from './service.ts';
+import { sweepTrustedDevices } from './repository.ts';
+import { createCenterService, DEVICE_TRUST_MS } from './service.ts';
 import { sweepSessions } from './sessions.ts';
 
 export const OS_MIGRATIONS = path.join(
@@ -63,6 +68,8 @@ export type StartAdministrationCenterOptions = {
 /** The Administration Center on OS_ADMIN_URL (:4004), alone or beside the portal. */
 export async function startAdministrationCenter(options: StartAdministrationCenterOptions = {}) {
   const config = loadOnlineServicesConfig(options.env ?? process.env);
+  // Before the store is touched: a production start without its key changes nothing.
+  requireConfiguredKeyInProduction(config);
   const ownsStore = options.db === undefined;
   const db = options.db ?? onlineServicesDatabase(config, options.queryLog);
   if (ownsStore) await migrateToLatest(db, OS_MIGRATIONS);
@@ -97,6 +104,7 @@ export async function startAdministrationCenter(options: StartAdministrationCent
   const sweep = setInterval(() => {
     Promise.all([
       sweepSessions(db, sessionTimes),
+      sweepTrustedDevices(db, Date.now() - DEVICE_TRUST_MS),
       counters.sweep(DAY_MS),
       ownsStore ? sweepOutbox(db, 30 * DAY_MS) : undefined,
     ]).catch((error: unknown) => app.log.error({ err: error }, 'sweep failed'));

@@ -46,7 +46,7 @@ import {
 import { createSession, endSession, hashOpaqueId, newOpaqueId, type SessionTimes } from './sessions.ts';
 
 /** A browser stays trusted for an account's device lane this long after its last sign-in there. */
-const DEVICE_TRUST_MS = 365 * 24 * 60 * 60 * 1000;
+export const DEVICE_TRUST_MS = 365 * 24 * 60 * 60 * 1000;
 
 /** Who is signed in: what every page and change of the Center acts as. */
 export type Actor = {

@@ -8,6 +8,15 @@ const ALGORITHM = 'aes-256-gcm';
 const VERSION = 'v1';
 const IV_BYTES = 12;
 
+/** In production the key comes from configuration: checked at start, before the store is touched. */
+export function requireConfiguredKeyInProduction(config: OnlineServicesConfig): void {
+  if (config.production && !config.credentialsKey) {
+    throw new ConfigError(
+      'Invalid configuration: OS_CREDENTIALS_KEY: required when NODE_ENV is production (32 random bytes, base64url)',
+    );
+  }
+}
+
 /**
  * The key temporary passwords are encrypted under: OS_CREDENTIALS_KEY, or outside
  * production one generated at first start and kept in the store (so every copy agrees).
@@ -16,12 +25,8 @@ export async function credentialsKey(
   config: OnlineServicesConfig,
   db: OnlineServicesDatabase,
 ): Promise<Buffer> {
+  requireConfiguredKeyInProduction(config);
   if (config.credentialsKey) return config.credentialsKey;
-  if (config.production) {
-    throw new ConfigError(
-      'Invalid configuration: OS_CREDENTIALS_KEY: required when NODE_ENV is production (32 random bytes, base64url)',
-    );
-  }
   return Buffer.from(await storedSecret(db, 'credentials_key'), 'base64url');
 }
 
