@@ -1,4 +1,7 @@
-import type { Kysely, Transaction } from 'kysely';
+import path from 'node:path';
+import type { Kysely, LogConfig, Transaction } from 'kysely';
+import type { OnlineServicesConfig } from '../../shared/config/online-services.ts';
+import { connectDatabase, databaseTarget } from '../../shared/db/connect.ts';
 import type { CounterTables, SecretTables, SharedTables } from '../../shared/db/tables.ts';
 
 export type AdminRole = 'service_admin' | 'admin' | 'user';
@@ -99,3 +102,16 @@ export interface OnlineServicesTables extends SharedTables, CounterTables, Secre
 
 export type OnlineServicesDatabase = Kysely<OnlineServicesTables>;
 export type OnlineServicesExecutor = OnlineServicesDatabase | Transaction<OnlineServicesTables>;
+
+export const OS_MIGRATIONS = path.join(import.meta.dirname, '..', '..', 'migrations', 'online-services');
+
+/** Online Services' one database: SQLite online-services.sqlite in DATA_DIR, or OS_DATABASE_URL. */
+export function onlineServicesDatabase(
+  config: OnlineServicesConfig,
+  log?: LogConfig,
+): OnlineServicesDatabase {
+  return connectDatabase<OnlineServicesTables>(
+    databaseTarget(config.databaseUrl, path.join(config.dataDir, 'online-services.sqlite')),
+    { log, timeouts: config.databaseTimeouts, name: 'online-services' },
+  ).db;
+}

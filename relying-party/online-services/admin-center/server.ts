@@ -1,10 +1,5 @@
-import path from 'node:path';
 import type { LogConfig } from 'kysely';
-import {
-  loadOnlineServicesConfig,
-  type OnlineServicesConfig,
-} from '../../../shared/config/online-services.ts';
-import { connectDatabase, databaseTarget } from '../../../shared/db/connect.ts';
+import { loadOnlineServicesConfig } from '../../../shared/config/online-services.ts';
 import { migrateToLatest } from '../../../shared/db/migrate.ts';
 import { storedSecret } from '../../../shared/db/stored-secret.ts';
 import { startMailDelivery } from '../../../shared/mail/delivery.ts';
@@ -12,7 +7,7 @@ import { sweepOutbox } from '../../../shared/mail/outbox.ts';
 import { databaseAnswers, migrationsCurrent } from '../../../shared/observability/health.ts';
 import type { RetrySchedule } from '../../../shared/queue/retry-schedule.ts';
 import { databaseCounters } from '../../../shared/state/counters.ts';
-import type { OnlineServicesDatabase, OnlineServicesTables } from '../database.ts';
+import { type OnlineServicesDatabase, OS_MIGRATIONS, onlineServicesDatabase } from '../database.ts';
 import { adminCenterCatalogues } from '../locales/admin/catalogues.ts';
 import {
   createCredentialsCipher,
@@ -26,28 +21,8 @@ import { sweepTrustedDevices } from './repository.ts';
 import { createCenterService, DEVICE_TRUST_MS } from './service.ts';
 import { sweepSessions } from './sessions.ts';
 
-export const OS_MIGRATIONS = path.join(
-  import.meta.dirname,
-  '..',
-  '..',
-  '..',
-  'migrations',
-  'online-services',
-);
-
 const SWEEP_EVERY_MS = 10 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** Online Services' one database: SQLite online-services.sqlite in DATA_DIR, or OS_DATABASE_URL. */
-export function onlineServicesDatabase(
-  config: OnlineServicesConfig,
-  log?: LogConfig,
-): OnlineServicesDatabase {
-  return connectDatabase<OnlineServicesTables>(
-    databaseTarget(config.databaseUrl, path.join(config.dataDir, 'online-services.sqlite')),
-    { log, timeouts: config.databaseTimeouts, name: 'online-services' },
-  ).db;
-}
 
 export type StartAdministrationCenterOptions = {
   env?: NodeJS.ProcessEnv;
