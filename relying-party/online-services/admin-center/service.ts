@@ -13,6 +13,7 @@ import {
   type AuditActor,
   destroyTemporaryCredentials,
   endSessionsOf,
+  findAdminUser,
   insertAdminUser,
   issueTemporaryCredentials,
   recordAudit,
@@ -104,7 +105,7 @@ export function createCenterService(deps: CenterDeps) {
   }
 
   async function mailLockout(adminUserId: string, failures: number, address: string) {
-    const user = await findTenantUserById(adminUserId);
+    const user = await findAdminUser(db, adminUserId);
     if (!user) return;
     const tenant = await findTenant(db, user.tenant_id);
     const to = user.contact_email ?? tenant.contact_email;
@@ -123,10 +124,6 @@ export function createCenterService(deps: CenterDeps) {
       );
     });
     deps.mailQueued();
-  }
-
-  function findTenantUserById(adminUserId: string) {
-    return db.selectFrom('admin_users').selectAll().where('id', '=', adminUserId).executeTakeFirst();
   }
 
   /** Behind the guard; an unknown name costs the same hash and counts on the same lanes as a known one. */
