@@ -1,10 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { grantRole } from '../../relying-party/kit/roles/repository.ts';
 import { definePortal } from '../../relying-party/online-services/portal/site.ts';
-import type { PortalDatabase } from '../../relying-party/online-services/portal/tables.ts';
+import { kitOf, type PortalDatabase } from '../../relying-party/online-services/portal/tables.ts';
 import { startOnlineServices } from '../../relying-party/online-services/server.ts';
-import type { TestPerson } from './accounts.ts';
+import { newPerson, registerPerson, type TestPerson } from './accounts.ts';
 import { followThroughPassport } from './extranet-flow.ts';
 import { HttpSession } from './http-session.ts';
 import { type Store, startTestIdp } from './idp.ts';
@@ -136,4 +138,36 @@ export async function getCredentials(
     password: /<output id="password"[^>]*>([^<]*)<\/output>/.exec(html)?.[1] ?? '',
     blankReason: /<p id="blank-reason">([^<]*)<\/p>/.exec(html)?.[1],
   };
+}
+
+/** A person of the staff organization with the portal's support role, named by e-mail, with a Passport. */
+export async function staffPerson(network: OnlineServicesNetwork): Promise<TestPerson> {
+  const person = newPerson();
+  const companyId = randomUUID();
+  const memberId = randomUUID();
+  const now = Date.now();
+  await network.db
+    .insertInto('companies')
+    .values({ id: companyId, name: 'Online Services Support', country: 'US', kind: 'staff', created_at: now })
+    .execute();
+  await network.db
+    .insertInto('members')
+    .values({
+      id: memberId,
+      company_id: companyId,
+      issuer: null,
+      subject: null,
+      email: person.email,
+      name: 'Riley Support',
+      language: 'en',
+      created_at: now,
+    })
+    .execute();
+  await grantRole(kitOf(network.db), {
+    memberId,
+    organizationId: companyId,
+    roleKey: 'support',
+    grantedBy: null,
+  });
+  return registerPerson(network.idp, person);
 }

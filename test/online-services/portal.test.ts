@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { grantRole } from '../../relying-party/kit/roles/repository.ts';
-import { kitOf } from '../../relying-party/online-services/portal/tables.ts';
-import { newPerson, registerPerson, type TestPerson } from '../helpers/accounts.ts';
+import { newPerson, registerPerson } from '../helpers/accounts.ts';
 import { centerSignIn, signInFirstTime, type TestAdministrationCenter } from '../helpers/admin-center.ts';
 import { HttpSession } from '../helpers/http-session.ts';
 import {
@@ -10,6 +8,7 @@ import {
   type OnlineServicesNetwork,
   portalPost,
   signInToPortal,
+  staffPerson,
   startOnlineServicesNetwork,
 } from '../helpers/online-services.ts';
 
@@ -240,35 +239,3 @@ describe('the Customer Portal', () => {
     });
   });
 });
-
-/** A person of the staff organization with the portal's support role, named by e-mail, with a Passport. */
-async function staffPerson(network: OnlineServicesNetwork): Promise<TestPerson> {
-  const person = newPerson();
-  const companyId = crypto.randomUUID();
-  const memberId = crypto.randomUUID();
-  const now = Date.now();
-  await network.db
-    .insertInto('companies')
-    .values({ id: companyId, name: 'Online Services Support', country: 'US', kind: 'staff', created_at: now })
-    .execute();
-  await network.db
-    .insertInto('members')
-    .values({
-      id: memberId,
-      company_id: companyId,
-      issuer: null,
-      subject: null,
-      email: person.email,
-      name: 'Riley Support',
-      language: 'en',
-      created_at: now,
-    })
-    .execute();
-  await grantRole(kitOf(network.db), {
-    memberId,
-    organizationId: companyId,
-    roleKey: 'support',
-    grantedBy: null,
-  });
-  return registerPerson(network.idp, person);
-}
