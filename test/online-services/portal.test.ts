@@ -238,4 +238,49 @@ describe('the Customer Portal', () => {
       action: 'password_reset',
     });
   });
+
+  test('activating the running trial keeps its tenant; activating another product makes its own and mails it', async () => {
+    const person = await registerPerson(network.idp);
+    const { browser, companyId, subscriptionId } = await companyWithTrial(network, person);
+    const tenantsBefore = await network.db.selectFrom('tenants').select('subscription_id').execute();
+    const converted = await portalPost(network, browser, '/subscriptions/activate', {
+      product: 'bpos_standard',
+      licenses: '40',
+      order_reference: 'PO-1',
+      accept: 'yes',
+    });
+    expect(converted.status).toBe(303);
+    expect(converted.headers.get('location')).toBe('/subscriptions?done=converted');
+    const trial = await network.db
+      .selectFrom('subscriptions')
+      .select(['kind', 'licenses', 'order_reference'])
+      .where('id', '=', subscriptionId)
+      .executeTakeFirstOrThrow();
+    expect(trial).toEqual({ kind: 'paid', licenses: 40, order_reference: 'PO-1' });
+    expect(await network.db.selectFrom('tenants').select('subscription_id').execute()).toHaveLength(
+      tenantsBefore.length,
+    );
+
+    const before = new Date();
+    const paid = await portalPost(network, browser, '/subscriptions/activate', {
+      product: 'exchange_online_standard',
+      licenses: '5',
+      accept: 'yes',
+    });
+    expect(paid.status).toBe(303);
+    const mail = await network.mailbox.waitFor(person.email, {
+      subject: /Exchange Online Standard/,
+      after: before,
+    });
+    expect(mail.Text).toContain('has started');
+    const exchange = await network.db
+      .selectFrom('subscriptions')
+      .innerJoin('tenants', 'tenants.subscription_id', 'subscriptions.id')
+      .innerJoin('tenant_services', 'tenant_services.tenant_id', 'tenants.id')
+      .select(['subscriptions.kind', 'tenant_services.service_key'])
+      .where('subscriptions.company_id', '=', companyId)
+      .where('subscriptions.product', '=', 'exchange_online_standard')
+      .execute();
+    expect(exchange).toEqual([{ kind: 'paid', service_key: 'exchange_online' }]);
+  });
 });

@@ -144,10 +144,6 @@ export function createCredentialsService(
         userName: admin.userName,
         retrievals: admin.retrievals ?? 0,
         stored: admin.ciphertext !== null && admin.ciphertext !== undefined,
-        blank:
-          admin.ciphertext === null ||
-          (admin.retrievals ?? 0) >= RETRIEVAL_LIMIT ||
-          admin.firstRetrievedBy !== null,
       };
     },
   };
