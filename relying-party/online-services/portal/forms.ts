@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { COUNTRY_CODES } from '../../../idp/accounts/countries.ts';
 import { checkbox, emailField, textField } from '../../../shared/http/form.ts';
 import type { FormShape } from '../../../shared/http/form-page.ts';
 import { translate } from '../../../shared/i18n/context.ts';
+import { COUNTRY_CODES } from '../../../shared/i18n/countries.ts';
 import { PRODUCT_KEYS } from '../subscriptions/products.ts';
 
 const choose = (key: string) => ({ error: () => translate(key) });

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { COUNTRY_CODE_LIST } from '../../../idp/accounts/countries.ts';
 import { parseForm } from '../../../shared/http/form.ts';
-import { countriesByName } from '../../../shared/i18n/countries.ts';
+import { COUNTRY_CODE_LIST, countriesByName } from '../../../shared/i18n/countries.ts';
 import { SIGNED_OUT_STATE } from '../../kit/auth/routes.ts';
 import { signInSilentlyOnce } from '../../kit/auth/silent-sign-in.ts';
 import type { SiteContext } from '../../kit/site.ts';
