@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { startIdp } from '../idp/server.ts';
 import { customerSource } from '../relying-party/customersource/site.ts';
 import { clientRegistration, type SiteDefinition, startSite } from '../relying-party/kit/site.ts';
+import { membershipCenter } from '../relying-party/membership-center/site.ts';
 import { loadIdpConfig } from '../shared/config/idp.ts';
 import { ConfigError } from '../shared/config/load.ts';
 import { loadSiteConfig } from '../shared/config/site.ts';
@@ -12,7 +13,7 @@ import { startDevMailbox } from '../shared/mail/dev-mailbox.ts';
 type AnySite = SiteDefinition<any, any, any>;
 
 /** The sites `npm start` runs, in the order their addresses are printed. A new site is one line here. */
-const SITES: AnySite[] = [customerSource];
+const SITES: AnySite[] = [customerSource, membershipCenter];
 
 try {
   const idpConfig = loadIdpConfig();

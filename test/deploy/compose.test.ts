@@ -17,6 +17,8 @@ const SECRETS = {
   RP_DATABASE_PASSWORD: { value: 'rp-database-password-x3', holders: ['postgres', 'relying-party', 'seed'] },
   // The IdP checks the extranet's client secret, so both ends hold it.
   RP_CLIENT_SECRET: { value: 'rp-client-secret-x4', holders: ['idp', 'relying-party'] },
+  MC_DATABASE_PASSWORD: { value: 'mc-database-password-x5', holders: ['postgres', 'membership-center'] },
+  MC_CLIENT_SECRET: { value: 'mc-client-secret-x6', holders: ['idp', 'membership-center'] },
 };
 const ONE_SHOT = ['seed'];
 
@@ -77,6 +79,7 @@ describe.skipIf(!existsSync(DOCKER_COMPOSE))(
       }
       expect(services.idp!.healthcheck!.test).toContain('http://127.0.0.1:4000/readyz');
       expect(services['relying-party']!.healthcheck!.test).toContain('http://127.0.0.1:4001/readyz');
+      expect(services['membership-center']!.healthcheck!.test).toContain('http://127.0.0.1:4002/readyz');
     });
 
     test('no service is given a secret that is not its own', () => {
@@ -97,21 +100,25 @@ describe.skipIf(!existsSync(DOCKER_COMPOSE))(
       );
       expect(urls.map(({ name, key }) => `${name} ${key}`).sort()).toEqual([
         'idp IDP_DATABASE_URL',
+        'membership-center MC_DATABASE_URL',
         'relying-party RP_DATABASE_URL',
         'seed RP_DATABASE_URL',
       ]);
       for (const { name, url } of urls) {
         expect(url.username, name).not.toBe('postgres');
-        expect(`${url.username} ${url.pathname}`, name).toBe(
-          name === 'idp' ? 'passport_idp /idp' : 'passport_rp /relying_party',
-        );
+        const own: Record<string, string> = {
+          idp: 'passport_idp /idp',
+          'membership-center': 'passport_mc /membership_center',
+        };
+        expect(`${url.username} ${url.pathname}`, name).toBe(own[name] ?? 'passport_rp /relying_party');
       }
       const roles = readFileSync(path.join(ROOT, 'deploy', 'create-databases.sql'), 'utf8');
-      for (const role of ['passport_idp', 'passport_rp']) {
+      for (const role of ['passport_idp', 'passport_rp', 'passport_mc']) {
         expect(roles).toMatch(new RegExp(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE`));
       }
       expect(roles).toMatch(/CREATE DATABASE idp OWNER passport_idp;/);
       expect(roles).toMatch(/CREATE DATABASE relying_party OWNER passport_rp;/);
+      expect(roles).toMatch(/CREATE DATABASE membership_center OWNER passport_mc;/);
     });
 
     test('Redis is in the shape, a one-shot service seeds the demo data, and copies get time to stop', () => {
@@ -123,7 +130,7 @@ describe.skipIf(!existsSync(DOCKER_COMPOSE))(
       expect(services['relying-party']!.depends_on!.seed).toEqual({
         condition: 'service_completed_successfully',
       });
-      for (const name of ['idp', 'relying-party'])
+      for (const name of ['idp', 'relying-party', 'membership-center'])
         expect(services[name]!.stop_grace_period, name).toBe('30s');
     });
   },
