@@ -237,6 +237,18 @@ describe('the Partner Membership Center', () => {
     );
     expect(await rowCounts(center())).toEqual(afterRequest);
     expect(afterRequest.member_roles).toBe(before.member_roles);
+    // Not even the Global administrator at their own location, nor another Location administrator there.
+    const adminId = (await individualOf(center(), admin)).id;
+    expect((await local.post(`/organization/contacts/${adminId}/remove`, {})).status).toBe(403);
+    expect(
+      (
+        await local.post(`/organization/contacts/${adminId}/roles`, {
+          role: 'global_admin',
+          change: 'revoke',
+        })
+      ).status,
+    ).toBe(403);
+    expect(await rolesHeld(adminId)).toEqual(['global_admin', 'primary_contact']);
     // A plain member, and someone of another organization, manage nothing here.
     expect(
       (

@@ -43,6 +43,8 @@ export const CONTACT_ROLES = [
 export const ROLES = [...ADMIN_ROLES, ...CONTACT_ROLES] as const;
 export type RoleKey = (typeof ROLES)[number];
 
+const isAdminRole = (roleKey: string) => (ADMIN_ROLES as readonly string[]).includes(roleKey);
+
 /** A member acting in their organization. */
 export type Actor = { id: string; organizationId: string };
 
@@ -198,6 +200,7 @@ export function createOrganizationService(options: {
       const contact = await contactOf(actor, contactId);
       const held = await require(actor, 'contacts.manage', contact.location_id ?? undefined);
       const roles = (await rolesOf(kit, [contact.id])).get(contact.id) ?? [];
+      const isAdministrator = roles.some((role) => isAdminRole(role.roleKey));
       const organization = await findOrganization(db, actor.organizationId);
       return {
         contact,
@@ -208,7 +211,7 @@ export function createOrganizationService(options: {
           const need = rightToChange(role);
           return allows(held, need.right, need.scoped ? (contact.location_id ?? undefined) : undefined);
         }),
-        removable: allows(held, 'contacts.manage', contact.location_id ?? undefined),
+        removable: !isAdministrator || allows(held, 'admins.manage'),
       };
     },
 
@@ -266,7 +269,11 @@ export function createOrganizationService(options: {
     /** A contact leaves the organization, with every role there; never the last Global administrator, nor the Primary. */
     async removeContact(actor: Actor, contactId: string) {
       const contact = await contactOf(actor, contactId);
-      await require(actor, 'contacts.manage', contact.location_id ?? undefined);
+      const held = await require(actor, 'contacts.manage', contact.location_id ?? undefined);
+      // An administrator is removed only by someone who may take administrative rights away.
+      const before = (await rolesOf(kit, [contact.id])).get(contact.id) ?? [];
+      if (before.some((role) => isAdminRole(role.roleKey)) && !allows(held, 'admins.manage'))
+        throw new Forbidden();
       await db.transaction().execute(async (tx) => {
         const txKit = kitDatabase<CenterTables>(tx);
         const roles = (await rolesOf(txKit, [contact.id])).get(contact.id) ?? [];
