@@ -46,12 +46,13 @@ try {
     );
   }
 
-  console.log(`Passport IdP      ${idp.url}`);
+  const width = Math.max(18, ...sites.map(({ site }) => site.client.name.length + 2));
+  console.log(`${'Passport IdP'.padEnd(width)}${idp.url}`);
   for (const [index, { site }] of sites.entries())
-    console.log(`${site.client.name.padEnd(18)}${running[index]!.url}`);
+    console.log(`${site.client.name.padEnd(width)}${running[index]!.url}`);
   if (mailbox)
     console.log(
-      `Dev mailbox       http://localhost:${mailbox.httpPort} (SMTP 127.0.0.1:${mailbox.smtpPort})`,
+      `${'Dev mailbox'.padEnd(width)}http://localhost:${mailbox.httpPort} (SMTP 127.0.0.1:${mailbox.smtpPort})`,
     );
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, async () => {
