@@ -2,10 +2,15 @@ import { IntlMessageFormat } from 'intl-messageformat';
 import { describe, expect, test } from 'vitest';
 import { idpCatalogues } from '../../idp/locales/catalogues.ts';
 import { relyingPartyCatalogues } from '../../relying-party/customersource/locales/catalogues.ts';
+import { centerCatalogues } from '../../relying-party/membership-center/locales/catalogues.ts';
 import { fromAcceptLanguage, resolveLanguage } from '../../shared/i18n/languages.ts';
 import { sameSitePath } from '../../shared/i18n/request-language.ts';
 
-const SERVICES = { idp: idpCatalogues, 'relying-party': relyingPartyCatalogues };
+const SERVICES = {
+  idp: idpCatalogues,
+  'relying-party': relyingPartyCatalogues,
+  'membership-center': centerCatalogues,
+};
 
 describe.each(Object.entries(SERVICES))('the %s catalogues', (_name, catalogues) => {
   test('English and Brazilian Portuguese have exactly the same keys', () => {
