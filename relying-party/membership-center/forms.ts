@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { COUNTRY_CODES } from '../../idp/accounts/countries.ts';
 import { emailField, textField } from '../../shared/http/form.ts';
 import { translate } from '../../shared/i18n/context.ts';
+import { COUNTRY_CODES } from '../../shared/i18n/country-codes.ts';
 import { ROLES } from './organizations/service.ts';
 
 const PHONE = /^\+?[0-9 ()./-]{5,30}$/;

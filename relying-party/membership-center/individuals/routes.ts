@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { COUNTRY_CODE_LIST } from '../../../idp/accounts/countries.ts';
 import type { DomainError } from '../../../shared/http/errors.ts';
 import { parseForm } from '../../../shared/http/form.ts';
 import type { FormShape } from '../../../shared/http/form-page.ts';
 import { countriesByName } from '../../../shared/i18n/countries.ts';
+import { COUNTRY_CODE_LIST } from '../../../shared/i18n/country-codes.ts';
 import { reloadVisitor } from '../../kit/visitor.ts';
 import { individualForm } from '../forms.ts';
 import { type Body, companyEmailNotice, noticeOf, requireIndividual, showForm, submit } from '../pages.ts';
