@@ -237,6 +237,10 @@ describe('the Partner Membership Center', () => {
     );
     expect(await rowCounts(center())).toEqual(afterRequest);
     expect(afterRequest.member_roles).toBe(before.member_roles);
+    // A request for São Paulo is theirs to decide.
+    const local2 = await newIndividual(network.idp, center());
+    await joinAndApprove(center(), local, local2, organizationId, saoPaulo);
+    expect((await individualOf(center(), local2)).location_id).toBe(saoPaulo);
     // Not even the Global administrator at their own location, nor another Location administrator there.
     const adminId = (await individualOf(center(), admin)).id;
     expect((await local.post(`/organization/contacts/${adminId}/remove`, {})).status).toBe(403);
