@@ -21,6 +21,8 @@ export async function startIdpAndExtranet(
     env?: Record<string, string>;
     /** Settings for the IdP (`env` is the extranet's). */
     idpEnv?: Record<string, string>;
+    /** More clients for the IdP, besides the extranet. */
+    idpClients?: Record<string, unknown>[];
     store?: Store;
     /** Logger options for each service (a level and a stream to capture); no log when unset. */
     loggers?: { idp: object; extranet: object };
@@ -30,7 +32,7 @@ export async function startIdpAndExtranet(
   const reserved = await reserveExtranet();
   const postgres = options.store === 'postgres' ? await createPostgresDatabase() : undefined;
   const idp = await startTestIdp({
-    clients: [reserved.client],
+    clients: [reserved.client, ...(options.idpClients ?? [])],
     logger: options.loggers?.idp,
     env: options.idpEnv,
   });

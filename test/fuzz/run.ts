@@ -1,0 +1,26 @@
+import { formatReport, fuzzTarget, type TargetReport } from './harness.ts';
+import { fuzzTargets, startFuzzServices } from './targets.ts';
+
+/**
+ * `npm run fuzz`: every target gets FUZZ_RUNS generated inputs (enough for
+ * 10,000 in all by default) against a real Passport and CustomerSource; one
+ * line per target, and exit code 1 when any oracle failed. FUZZ_SEED replays a
+ * run, FUZZ_ONLY keeps the targets whose name contains it.
+ */
+const services = await startFuzzServices();
+const reports: TargetReport[] = [];
+try {
+  const only = process.env.FUZZ_ONLY;
+  const targets = fuzzTargets(services).filter((target) => !only || target.name.includes(only));
+  const runs = Number(process.env.FUZZ_RUNS ?? Math.ceil(10_000 / targets.length));
+  const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
+  for (const target of targets) {
+    const report = await fuzzTarget(target, { runs, seed });
+    console.log(formatReport([report]).split('\n').slice(0, -1).join('\n'));
+    reports.push(report);
+  }
+  console.log(`\n${formatReport(reports).split('\n').at(-1)}`);
+} finally {
+  await services.close();
+}
+process.exit(reports.some((report) => report.failure) ? 1 : 0);
