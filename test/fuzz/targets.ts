@@ -1,5 +1,7 @@
 import fc from 'fast-check';
+import { recipientWords } from '../../idp/locales/catalogues.ts';
 import { ACR_STRONG } from '../../idp/oidc/acr.ts';
+import { LANGUAGES } from '../../shared/i18n/languages.ts';
 import { newPerson, registerPerson, type TestPerson } from '../helpers/accounts.ts';
 import { solveBotCheck } from '../helpers/botcheck.ts';
 import { linkPassport, signedInMember } from '../helpers/extranet-admin.ts';
@@ -131,7 +133,14 @@ export async function startFuzzServices() {
       outbox: 'the mail worker marks rows delivered at any moment',
       backchannel_logouts: 'the logout worker marks tries at any moment',
     },
-    churn: { oidc_models: OIDC_CHURN },
+    churn: {
+      oidc_models: OIDC_CHURN,
+      outbox: {
+        column: 'subject',
+        values: LANGUAGES.map((language) => recipientWords(language)('mail.lockout.subject')),
+        why: 'the guard tells the owner when wrong secrets lock browsers out: a refusal that mails by design',
+      },
+    },
   };
   const customerSource: FuzzService = {
     name: 'customersource',
@@ -199,7 +208,11 @@ export function fuzzTargets(services: FuzzServices): FuzzTarget[] {
 
   async function signInAt(browser: HttpSession, base: string, person: TestPerson) {
     await forgiveThrottles();
-    return browser.follow(`${base}/login`, { form: { email: person.email, password: person.password } });
+    return browser.follow(
+      `${base}/login`,
+      { form: { email: person.email, password: person.password } },
+      (location) => location.href.startsWith(REDIRECT_URI),
+    );
   }
 
   const person = kept(
@@ -437,7 +450,7 @@ export function fuzzTargets(services: FuzzServices): FuzzTarget[] {
       return { url: `${base}/forget`, browser, values: { account: 'x' } };
     }),
     form(passport, 'POST /interaction/:uid/confirm and /abort', ['path:action'], async () => {
-      const { browser, base } = await interaction();
+      const { browser, base } = await interaction({ prompt: 'consent' });
       const someone = await person();
       const step = await signInAt(browser, base, someone);
       await step.response.arrayBuffer();
@@ -509,6 +522,8 @@ export function fuzzTargets(services: FuzzServices): FuzzTarget[] {
       ['answer1', 'answer2', 'answer3'],
       async () => {
         const { browser, base } = await strongStep(await keyless());
+        // The answers are asked after the key and questions were chosen.
+        await (await browser.request(`${base}/set-up`, { form: SET_UP })).arrayBuffer();
         return {
           url: `${base}/confirm`,
           browser,
@@ -635,11 +650,13 @@ export function fuzzTargets(services: FuzzServices): FuzzTarget[] {
     accountForm('/account/remembered-accounts/forget', ['account'], () => ({ account: 'x' })),
     accountForm('/account/sites/withdraw', ['site'], () => ({ site: SITE.client_id })),
     accountForm('/account/security-key', Object.keys(SET_UP), () => SET_UP),
-    accountForm('/account/security-key/confirm', ['answer1', 'answer2', 'answer3'], () => ({
-      answer1: 'Rex',
-      answer2: 'Lisbon',
-      answer3: 'Smith',
-    })),
+    form(passport, 'POST /account/security-key/confirm', ['answer1', 'answer2', 'answer3'], async () => {
+      const { browser } = await accountBrowser();
+      // The answers are asked after the key and questions were chosen.
+      await (await browser.request(`${issuer}/account/security-key`, { form: SET_UP })).arrayBuffer();
+      const values = { answer1: 'Rex', answer2: 'Lisbon', answer3: 'Smith' };
+      return { url: `${issuer}/account/security-key/confirm`, browser, values };
+    }),
     accountForm('/account/sign-out-everywhere', [], () => ({})),
 
     // Passport's OpenID endpoints (oidc-provider 9 takes the authorization and end-session requests by GET only).
