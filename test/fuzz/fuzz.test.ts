@@ -3,7 +3,7 @@ import { formatReport, fuzzTarget } from './harness.ts';
 import { type FuzzServices, fuzzTargets, startFuzzServices } from './targets.ts';
 
 // A small budget per target for the suite; `npm run fuzz` runs the large one.
-const RUNS = Number(process.env.FUZZ_TEST_RUNS ?? 12);
+const RUNS = Number(process.env.FUZZ_TEST_RUNS ?? 8);
 
 describe('generated input on every form and OIDC endpoint: no 5xx, no crash, nothing stored from a refusal', () => {
   let services: FuzzServices;
