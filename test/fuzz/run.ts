@@ -5,7 +5,8 @@ import { fuzzTargets, startFuzzServices } from './targets.ts';
  * `npm run fuzz`: every target gets FUZZ_RUNS generated inputs (enough for
  * 10,000 in all by default) against a real Passport and CustomerSource; one
  * line per target, and exit code 1 when any oracle failed. FUZZ_SEED replays a
- * run, FUZZ_ONLY keeps the targets whose name contains it.
+ * run, FUZZ_ONLY keeps the targets whose name contains it, FUZZ_VERBOSE prints
+ * every input with its status.
  */
 const services = await startFuzzServices();
 const reports: TargetReport[] = [];
@@ -15,7 +16,7 @@ try {
   const runs = Number(process.env.FUZZ_RUNS ?? Math.ceil(10_000 / targets.length));
   const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
   for (const target of targets) {
-    const report = await fuzzTarget(target, { runs, seed });
+    const report = await fuzzTarget(target, { runs, seed, verbose: Boolean(process.env.FUZZ_VERBOSE) });
     console.log(formatReport([report]).split('\n').slice(0, -1).join('\n'));
     reports.push(report);
   }
