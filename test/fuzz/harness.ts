@@ -393,8 +393,12 @@ function build(target: FuzzTarget, prepared: Prepared, input: FuzzInput): Built 
 }
 
 /** A digest of each watched table, so a refusal that wrote anything shows which table it wrote. */
+const tablesOf = new WeakMap<object, Promise<{ name: string }[]>>();
+
 export async function snapshot(service: FuzzService): Promise<Record<string, string>> {
-  const tables = await service.db.introspection.getTables();
+  // The schema does not change while the fuzzer runs: it is read once per database.
+  if (!tablesOf.has(service.db)) tablesOf.set(service.db, service.db.introspection.getTables());
+  const tables = await tablesOf.get(service.db)!;
   const out: Record<string, string> = {};
   for (const { name } of tables) {
     if (name in service.refusalRecords || name.startsWith('kysely_')) continue;

@@ -193,7 +193,8 @@ async function answersPage(browser: HttpSession, url: string) {
 export function fuzzTargets(services: FuzzServices): FuzzTarget[] {
   const { idp, extranet, passport, customerSource } = services;
   const issuer = idp.issuer;
-  const site = () => discover(issuer, SITE.client_id, SITE.client_secret);
+  const siteConfiguration = discover(issuer, SITE.client_id, SITE.client_secret);
+  const site = () => siteConfiguration;
   // Fuzzed sign-ins trip the guard; the accounts the targets need still get in.
   const forgiveThrottles = () => moveThrottlesBack(idp, 2 * DAY_MS);
 
@@ -554,48 +555,37 @@ export function fuzzTargets(services: FuzzServices): FuzzTarget[] {
     }),
 
     // Passport: recovery, from the front door and from a sign-in.
-    ...['email', 'answer'].map((way) =>
-      form(passport, `POST /password/reset/${way}`, ['email'], async () => ({
-        url: `${issuer}/password/reset/${way}`,
-        browser: new HttpSession(),
-        values: { email: newPerson().email },
-      })),
-    ),
-    form(passport, 'POST /interaction/:uid/forgot-password/email', ['email'], async () => {
-      const { browser, base } = await interaction();
-      return { url: `${base}/forgot-password/email`, browser, values: { email: newPerson().email } };
-    }),
-    form(
-      passport,
-      'POST /password/reset/answer/check',
-      ['email', 'answer', 'password', 'password2', 'altcha'],
-      async () => ({
-        url: `${issuer}/password/reset/answer/check`,
-        browser: new HttpSession(),
-        values: {
+    ...['/password/reset', '/interaction/:uid/forgot-password'].flatMap((path) => {
+      const start = async () => {
+        if (path === '/password/reset') return { browser: new HttpSession(), base: `${issuer}${path}` };
+        const { browser, base } = await interaction();
+        return { browser, base: `${base}/forgot-password` };
+      };
+      const step = (name: string, fields: readonly string[], values: () => Promise<Record<string, string>>) =>
+        form(passport, `POST ${path}/${name.replace('{token}', ':token')}`, fields, async () => {
+          const { browser, base } = await start();
+          return { url: `${base}/${name}`, browser, values: await values() };
+        });
+      const newPassword = { password: 'A-new-password-42', password2: 'A-new-password-42' };
+      return [
+        step('email', ['email'], async () => ({ email: newPerson().email })),
+        step('answer', ['email'], async () => ({ email: newPerson().email })),
+        step('answer/check', ['email', 'answer', 'password', 'password2', 'altcha'], async () => ({
           email: (await person()).email,
           answer: 'Not the answer',
-          password: 'A-new-password-42',
-          password2: 'A-new-password-42',
-        },
-      }),
-    ),
-    ...['/password/reset/link/{token}', '/password/not-me/{token}'].map((path) =>
-      form(
-        passport,
-        `POST ${path.replace('{token}', ':token')}`,
-        ['path:token', 'password', 'password2'],
-        async () => ({
-          url: `${issuer}${path}`,
-          browser: new HttpSession(),
-          values: {
-            'path:token': 'A'.repeat(43),
-            password: 'A-new-password-42',
-            password2: 'A-new-password-42',
-          },
-        }),
-      ),
-    ),
+          ...newPassword,
+        })),
+        step('link/{token}', ['path:token', 'password', 'password2'], async () => ({
+          'path:token': 'A'.repeat(43),
+          ...newPassword,
+        })),
+      ];
+    }),
+    form(passport, 'POST /password/not-me/:token', ['path:token', 'password', 'password2'], async () => ({
+      url: `${issuer}/password/not-me/{token}`,
+      browser: new HttpSession(),
+      values: { 'path:token': 'A'.repeat(43), password: 'A-new-password-42', password2: 'A-new-password-42' },
+    })),
 
     // Passport: account services, signed in.
     accountForm('/account/confirm', ['password', 'altcha', 'return'], (owner) => ({
@@ -791,6 +781,16 @@ export function fuzzTargets(services: FuzzServices): FuzzTarget[] {
       ),
     ),
     {
+      ...form(passport, 'GET /reg/:client_id', ['path:client', 'client_id'], async () => ({
+        url: `${issuer}/reg/{client}`,
+        values: { 'path:client': SITE.client_id },
+        headers: { authorization: 'Bearer not-a-registration-access-token' },
+      })),
+      method: 'GET',
+      carrier: 'query',
+      values: OIDC_VALUES,
+    },
+    {
       ...form(
         passport,
         'GET /session/end',
@@ -856,6 +856,18 @@ export function fuzzTargets(services: FuzzServices): FuzzTarget[] {
         values: { 'path:token': 'A'.repeat(43) },
       };
     }),
+    {
+      ...form(customerSource, 'GET /associate/:token', ['path:token'], async () => {
+        const m = await visitor();
+        return {
+          url: `${extranet.url}/associate/{token}`,
+          browser: m.browser,
+          values: { 'path:token': 'A'.repeat(43) },
+        };
+      }),
+      method: 'GET',
+      carrier: 'query',
+    },
     memberForm(plainMember, '/profiles/choose', ['profile'], (m) => ({ profile: m.profileId ?? '' })),
     memberForm(plainMember, '/profile/invite', [], () => ({})),
     memberForm(admin, '/account/profiles', ['name', 'email', 'is_admin', 'send_invite'], () => ({
