@@ -483,7 +483,7 @@ export type TargetReport = {
   baseline: string;
   inputs: number;
   statuses: Record<string, number>;
-  failure?: { problem: string; counterexample: string; seed: number; path?: string };
+  failure?: { problem: string; counterexample: string; seed: number };
 };
 
 /** Sends `runs` generated inputs to one target; a failing input is shrunk to a small one and reported. */
@@ -519,13 +519,16 @@ export async function fuzzTarget(
     if (options.verbose) console.log(`  ${outcome.status} ${describeInput(input, names)}`);
     if (outcome.problem) throw new Error(outcome.problem);
   });
-  const details = await fc.check(property, { numRuns: options.runs, seed: options.seed });
+  // Each target draws its own inputs from the run's seed, so similar forms are not sent the same sequence
+  // and one target replays alone (FUZZ_ONLY) exactly as it ran among the others.
+  const base = options.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const details = await fc.check(property, { numRuns: options.runs, seed: seedFor(base, target.name) });
   const report: TargetReport = { target: target.name, baseline: baseline.status, inputs, statuses };
   if (baseline.problem) {
     report.failure = {
       problem: baseline.problem,
       counterexample: describeInput(untouched),
-      seed: details.seed,
+      seed: base,
     };
   }
   if (details.failed) {
@@ -535,18 +538,22 @@ export async function fuzzTarget(
           ? details.errorInstance.message
           : String(details.errorInstance),
       counterexample: describeInput(details.counterexample?.[0] as FuzzInput | undefined, names),
-      seed: details.seed,
-      path: details.counterexamplePath ?? undefined,
+      seed: base,
     };
   }
   if (!(await answersHealthz(target.service))) {
     report.failure ??= {
       problem: 'the service stopped answering /healthz',
       counterexample: '',
-      seed: details.seed,
+      seed: base,
     };
   }
   return report;
+}
+
+function seedFor(base: number, name: string): number {
+  const digest = createHash('sha256').update(`${base}:${name}`).digest();
+  return digest.readInt32LE(0);
 }
 
 function withBigField(input: FuzzInput, names: readonly string[]): FuzzInput {
@@ -609,8 +616,9 @@ export function formatReport(reports: TargetReport[]): string {
       .join(' ');
     const head = `${report.failure ? 'FAIL' : 'ok  '} ${report.target}: as sent by its page ${report.baseline}; ${report.inputs} inputs: ${statuses}`;
     if (!report.failure) return head;
-    const { problem, counterexample, seed, path } = report.failure;
-    return `${head}\n     ${problem}\n     input: ${counterexample}\n     replay: FUZZ_SEED=${seed}${path ? ` (path ${path})` : ''}`;
+    const { problem, counterexample, seed } = report.failure;
+    const replay = `FUZZ_ONLY=${JSON.stringify(report.target.replace(/^\S+ /, ''))} FUZZ_SEED=${seed}`;
+    return `${head}\n     ${problem}\n     input: ${counterexample}\n     replay: ${replay}`;
   });
   const total = reports.reduce((sum, report) => sum + report.inputs, 0);
   const failed = reports.filter((report) => report.failure).length;

@@ -7,6 +7,7 @@ import { solveBotCheck } from '../helpers/botcheck.ts';
 import { linkPassport, signedInMember } from '../helpers/extranet-admin.ts';
 import { addOrganization, addProfile, startIdpAndExtranet } from '../helpers/extranet-flow.ts';
 import { HttpSession, inputValue } from '../helpers/http-session.ts';
+import type { Store } from '../helpers/idp.ts';
 import { authorizationRequest, discover, REDIRECT_URI, signIn } from '../helpers/oidc-client.ts';
 import { moveThrottlesBack } from '../helpers/stored-state.ts';
 import type { FuzzService, FuzzTarget, Prepared } from './harness.ts';
@@ -113,10 +114,13 @@ const LOGOUT_TOKENS = fc
 
 export type FuzzServices = Awaited<ReturnType<typeof startFuzzServices>>;
 
-export async function startFuzzServices() {
+/** Both services on SQLite, or both on PostgreSQL (`store`), whose text columns refuse what SQLite keeps (NUL). */
+export async function startFuzzServices(options: { store?: Store } = {}) {
   const services = await startIdpAndExtranet({
     idpEnv: { IDP_INITIAL_ACCESS_TOKEN: INITIAL_ACCESS_TOKEN },
     idpClients: [SITE],
+    store: options.store,
+    idpStore: options.store,
   });
   const { idp, extranet } = services;
   const passport: FuzzService = {
