@@ -14,6 +14,8 @@ export type FuzzService = {
   db: Kysely<any>;
   /** Tables a refusal writes by design (a failure counter, the owner's activity), each with why. */
   refusalRecords: Record<string, string>;
+  /** Work queues a worker empties after the answer: a refusal may only add no row. */
+  queues?: Record<string, string>;
   /** Tables that background workers rewrite at any moment (delivery marks): only their row count is compared. */
   countOnly?: Record<string, string>;
   /** Rows left out of the comparison: those every page view rewrites, those a refusal writes by design. */
@@ -413,6 +415,11 @@ export async function snapshot(service: FuzzService): Promise<Record<string, str
     let query = service.db.selectFrom(name).selectAll();
     if (churn) query = query.where(churn.column, 'not in', churn.values);
     const rows = (await query.execute()).map((row) => JSON.stringify(row, plainValue)).sort();
+    if (service.queues && name in service.queues) {
+      out[name] =
+        `${QUEUE}${JSON.stringify(rows.map((row) => createHash('sha256').update(row).digest('hex')))}`;
+      continue;
+    }
     out[name] =
       `${rows.length} rows ${createHash('sha256').update(rows.join('\n')).digest('hex').slice(0, 16)}`;
   }
@@ -425,9 +432,20 @@ function plainValue(_key: string, value: unknown) {
   return value;
 }
 
+const QUEUE = 'queue:';
+
 function changedTables(before: Record<string, string>, after: Record<string, string>) {
+  const added = (table: string) => {
+    const was = new Set(JSON.parse(before[table]!.slice(QUEUE.length)) as string[]);
+    const now = JSON.parse(after[table]!.slice(QUEUE.length)) as string[];
+    return now.some((row) => !was.has(row));
+  };
   return Object.keys({ ...before, ...after })
-    .filter((table) => before[table] !== after[table])
+    .filter((table) =>
+      before[table]?.startsWith(QUEUE) && after[table]?.startsWith(QUEUE)
+        ? added(table)
+        : before[table] !== after[table],
+    )
     .map((table) => `${table} (${before[table] ?? 'absent'} -> ${after[table] ?? 'absent'})`);
 }
 

@@ -18,7 +18,10 @@ describe('inputs the fuzzer found, on PostgreSQL', () => {
     const target = fuzzTargets(services).find((candidate) => candidate.name === targetName);
     if (!target) throw new Error(`no target ${targetName}`);
     const prepared = await target.prepare();
-    const url = prepared.url.replace(/\{(\w+)\}/g, (_all, name: string) => prepared.values[`path:${name}`] ?? '');
+    const url = prepared.url.replace(
+      /\{(\w+)\}/g,
+      (_all, name: string) => prepared.values[`path:${name}`] ?? '',
+    );
     const before = await snapshot(target.service);
     const response = await prepared.browser!.request(url, {
       method: 'POST',

@@ -155,6 +155,7 @@ export async function startFuzzServices(options: { store?: Store } = {}) {
       botcheck_spent: 'a bot-check proof is spent when it is shown, so it cannot be replayed',
     },
     countOnly: { outbox: 'the mail worker marks rows delivered at any moment' },
+    queues: { association_requests: 'the association worker takes requests after the answer has left' },
   };
   return { ...services, passport, customerSource };
 }
