@@ -89,6 +89,14 @@ export interface ConsentTable {
   updated_at: number;
 }
 
+/** A site a person was signed in to: when first, and (to the day) when last. */
+export interface SiteUseTable {
+  account_id: string;
+  client_id: string;
+  first_used_at: number;
+  last_used_at: number;
+}
+
 /** A browser that signed in to an account: the server-issued device id, hashed. */
 export interface TrustedDeviceTable {
   id_hash: string;
@@ -120,6 +128,7 @@ export interface IdpTables extends SharedTables, CounterTables, SecretTables {
   accounts: AccountTable;
   email_tokens: EmailTokenTable;
   consents: ConsentTable;
+  site_uses: SiteUseTable;
   activity: ActivityTable;
   trusted_devices: TrustedDeviceTable;
   backchannel_logouts: BackchannelLogoutTable;

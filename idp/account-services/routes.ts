@@ -3,6 +3,7 @@ import { type DomainError, InvalidInput, Throttled } from '../../shared/http/err
 import { parseForm } from '../../shared/http/form.ts';
 import { type FormShape, formLocals, formStatus } from '../../shared/http/form-page.ts';
 import { countriesByName, countryName } from '../../shared/i18n/countries.ts';
+import { formatDate } from '../../shared/i18n/dates.ts';
 import { LANGUAGE_NAMES, LANGUAGES } from '../../shared/i18n/languages.ts';
 import { COUNTRY_CODE_LIST } from '../accounts/countries.ts';
 import { OWN_QUESTION, questionChoices, SECRET_QUESTIONS } from '../accounts/secret-questions.ts';
@@ -494,16 +495,33 @@ export async function accountServicesRoutes(app: FastifyInstance, deps: PageDeps
   app.get('/account/sites', async (request, reply) => {
     const visit = await signedIn(request, reply, '/account/sites');
     if (!visit) return reply;
+    const [allowed, uses] = await Promise.all([
+      service.allowedSites(visit.account.id),
+      service.usedSites(visit.account.id),
+    ]);
+    const siteName = async (clientId: string) =>
+      (await provider.Client.find(clientId))?.clientName ?? clientId;
     const sites = await Promise.all(
-      (await service.allowedSites(visit.account.id)).map(async (site) => ({
+      allowed.map(async (site) => ({
         clientId: site.clientId,
-        name: (await provider.Client.find(site.clientId))?.clientName ?? site.clientId,
+        name: await siteName(site.clientId),
         permissions: site.scopes.flatMap((scope) =>
           DESCRIBED_SCOPES.has(scope) ? [request.t(`scopes.${scope}`)] : [],
         ),
       })),
     );
-    return show(reply, visit, 'account-sites', { sites });
+    const day = (at: number) => formatDate(new Date(at), request.language);
+    // Passport's own account pages are not a site of the network.
+    const used = await Promise.all(
+      uses
+        .filter((use) => use.clientId !== ACCOUNT_CLIENT_ID)
+        .map(async (use) => ({
+          name: await siteName(use.clientId),
+          first: day(use.firstUsedAt),
+          last: day(use.lastUsedAt),
+        })),
+    );
+    return show(reply, visit, 'account-sites', { sites, used });
   });
 
   app.post<{ Body: Body }>('/account/sites/withdraw', async (request, reply) => {

@@ -19,6 +19,7 @@ import type { IdpDatabase } from '../database.ts';
 import { recipientWords } from '../locales/catalogues.ts';
 import { forgetConsents, listConsents, revokeSiteGrants, withdrawConsent } from '../oidc/consents.ts';
 import { endSessions } from '../oidc/end-sessions.ts';
+import { listSiteUses } from '../oidc/site-uses.ts';
 import { findSecurityKeyAccount } from '../security-key/repository.ts';
 import type { ShortLivedStore } from '../state/short-lived-store.ts';
 import { createSecretGuard } from '../throttling/guard.ts';
@@ -397,6 +398,10 @@ export function createAccountSettings(deps: {
     return listConsents(db, accountId);
   }
 
+  function usedSites(accountId: string) {
+    return listSiteUses(db, accountId);
+  }
+
   /** The site loses its access now; the next sign-in there asks again. */
   async function withdrawSite(actor: Actor, clientId: string): Promise<void> {
     // The site's grants go first: if the store fails, the "Allow" is still listed and can be withdrawn again.
@@ -429,6 +434,7 @@ export function createAccountSettings(deps: {
     changeSecretQuestion,
     signOutEverywhere,
     allowedSites,
+    usedSites,
     withdrawSite,
     recentActivity,
   };

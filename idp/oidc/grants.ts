@@ -1,6 +1,7 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { IdpDatabase } from '../database.ts';
 import { findConsent } from './consents.ts';
+import { recordSiteUse } from './site-uses.ts';
 
 /**
  * oidc-provider remembers a grant per browser session; people expect their
@@ -9,6 +10,13 @@ import { findConsent } from './consents.ts';
  */
 export function createGrantLoader(db: IdpDatabase) {
   return async function loadExistingGrant(ctx: KoaContextWithOIDC) {
+    const grant = await grantFor(ctx);
+    // A grant means this authorization goes through: the site is one this person uses.
+    if (grant) await recordSiteUse(db, grant.accountId!, grant.clientId!);
+    return grant;
+  };
+
+  async function grantFor(ctx: KoaContextWithOIDC) {
     const { oidc } = ctx;
     const client = oidc.client!;
     const grantId = oidc.result?.consent?.grantId ?? oidc.session!.grantIdFor(client.clientId);
@@ -29,7 +37,7 @@ export function createGrantLoader(db: IdpDatabase) {
     if (consent.claims.length > 0) grant.addOIDCClaims(consent.claims);
     await grant.save();
     return grant;
-  };
+  }
 }
 
 declare module 'oidc-provider' {

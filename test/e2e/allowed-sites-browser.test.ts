@@ -48,9 +48,13 @@ describe('the sites a person allowed, in a real browser', () => {
 
     await page.getByRole('link', { name: 'Sites you have allowed' }).click();
     await expectHeading(page, 'Sites you have allowed', { exact: true });
-    expect(await page.getByRole('listitem').filter({ hasText: 'Partner Portal' }).count()).toBe(1);
+    // Allowed, with a way to withdraw it, and among the sites used.
+    expect(await page.getByRole('listitem').filter({ hasText: 'Partner Portal' }).count()).toBe(2);
     await page.getByRole('button', { name: 'Withdraw Partner Portal' }).click();
     await expectHeading(page, 'Sites you have allowed', { exact: true });
     await page.getByText('You have not allowed any site yet.').waitFor();
+    // Withdrawing the permission does not rewrite history: the site was used.
+    await expectHeading(page, 'Sites you have used', { exact: true });
+    expect(await page.getByRole('listitem').filter({ hasText: 'Partner Portal' }).count()).toBe(1);
   });
 });

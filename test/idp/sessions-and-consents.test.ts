@@ -137,14 +137,15 @@ describe('sessions and the sites a person allowed', () => {
 
     const home = await (await browser.request(url('/account'))).text();
     expect(home).toContain('<a href="/account/sites">Sites you have allowed</a>');
-    const listed = await (await browser.request(url('/account/sites'))).text();
+    const allowedPart = (html: string) => html.slice(0, html.indexOf('Sites you have used'));
+    const listed = allowedPart(await (await browser.request(url('/account/sites'))).text());
     expect(listed).toContain('Partner Portal');
     expect(listed).toContain('Other Partner');
     expect(listed).not.toContain('Home Site');
 
     const withdrawn = await browser.request(url('/account/sites/withdraw'), { form: { site: 'partner' } });
     expect(withdrawn.status).toBe(303);
-    const after = await (await browser.request(url('/account/sites'))).text();
+    const after = allowedPart(await (await browser.request(url('/account/sites'))).text());
     expect(after).not.toContain('Partner Portal');
     expect(after).toContain('Other Partner');
     expect(await consentedSites(person)).toEqual(['other-partner']);
@@ -160,6 +161,48 @@ describe('sessions and the sites a person allowed', () => {
     const next = await authorize(browser, 'partner');
     expect(next.atSite).toBe(false);
     expect(next.html).toContain('Partner Portal</strong> wants to');
+  });
+
+  test('"Sites you have used" lists every site signed in to, first-party and single sign-on included', async () => {
+    const person = await registerPerson(idp);
+    const browser = new HttpSession();
+    await signIn(await discover(idp.issuer, 'partner', SECRET), browser, person);
+    // The same browser goes on to a first-party site: Passport's session answers, no password typed.
+    expect((await authorize(browser, 'home')).atSite).toBe(true);
+    const account = await signInToAccount(person);
+
+    const page = await (await account.request(url('/account/sites'))).text();
+    const used = page.slice(page.indexOf('Sites you have used'));
+    expect(used).toContain('<strong>Home Site</strong>');
+    expect(used).toContain('<strong>Partner Portal</strong>');
+    expect(used).not.toContain('Other Partner');
+    // Passport's own account pages are not a site of the network.
+    expect(used).not.toContain('Passport account</strong>');
+    const rows = await idp.db
+      .selectFrom('site_uses')
+      .select('client_id')
+      .where('account_id', '=', await accountIdOf(person))
+      .orderBy('client_id')
+      .execute();
+    expect(rows.map((row) => row.client_id)).toEqual(['home', 'partner', 'passport-account']);
+  });
+
+  test('a site used again the same day costs no write', async () => {
+    const person = await registerPerson(idp);
+    const browser = new HttpSession();
+    await signIn(await discover(idp.issuer, 'home', SECRET), browser, person);
+    const before = await idp.db
+      .selectFrom('site_uses')
+      .select('last_used_at')
+      .where('account_id', '=', await accountIdOf(person))
+      .executeTakeFirstOrThrow();
+    expect((await authorize(browser, 'home')).atSite).toBe(true);
+    const after = await idp.db
+      .selectFrom('site_uses')
+      .select('last_used_at')
+      .where('account_id', '=', await accountIdOf(person))
+      .executeTakeFirstOrThrow();
+    expect(after.last_used_at).toBe(before.last_used_at);
   });
 
   test('withdrawing a site that was never allowed changes nothing and says so', async () => {
