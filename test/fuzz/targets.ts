@@ -654,13 +654,14 @@ export function fuzzTargets(services: FuzzServices): FuzzTarget[] {
     }),
     accountForm('/account/sign-out-everywhere', [], () => ({})),
 
-    // Passport's OpenID endpoints (oidc-provider 9 takes the authorization and end-session requests by GET only).
+    // Passport's OpenID endpoints; authorization and end-session requests come by GET and by form POST.
     {
       ...form(passport, 'GET /auth', AUTHORIZATION_FIELDS, authorizationValues),
       method: 'GET',
       carrier: 'query',
       values: OIDC_VALUES,
     },
+    { ...form(passport, 'POST /auth', AUTHORIZATION_FIELDS, authorizationValues), values: OIDC_VALUES },
     form(
       passport,
       'POST /token (authorization code)',
@@ -812,6 +813,23 @@ export function fuzzTargets(services: FuzzServices): FuzzTarget[] {
       ),
       method: 'GET',
       carrier: 'query',
+      values: OIDC_VALUES,
+    },
+    {
+      ...form(
+        passport,
+        'POST /session/end',
+        [
+          'id_token_hint',
+          'post_logout_redirect_uri',
+          'state',
+          'client_id',
+          'ui_locales',
+          'logout_hint',
+          'sign_out',
+        ],
+        endSessionValues,
+      ),
       values: OIDC_VALUES,
     },
     form(passport, 'POST /session/end/confirm', ['xsrf', 'logout'], async () => {
