@@ -298,6 +298,34 @@ describe('ASVS checks at Passport', () => {
     expect((await oidc.tokenIntrospection(config, rotated.access_token)).active).toBe(false);
   });
 
+  test('refresh tokens end with their grant, 30 days after the sign-in that made it, however often they were rotated', async () => {
+    const config = await site();
+    const tokens = await signIn(config, new HttpSession(), person, {
+      params: { scope: 'openid offline_access', prompt: 'consent' },
+    });
+    type Stored = { iat: number; exp: number; grantId?: string };
+    const refreshTokens = idp.shortLived.adapter('RefreshToken');
+    const grants = idp.shortLived.adapter('Grant');
+    const first = (await refreshTokens.find(tokens.refresh_token!)) as Stored;
+    const grantId = first.grantId!;
+    const grant = (await grants.find(grantId)) as Stored;
+    expect(grant.exp - grant.iat).toBe(30 * 24 * 60 * 60);
+
+    const rotated = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
+    const second = (await refreshTokens.find(rotated.refresh_token!)) as Stored;
+    expect(second.grantId).toBe(grantId);
+    // Rotation gives the new token days of its own, but leaves the grant's end where it was.
+    expect(second.exp).toBeGreaterThan(grant.exp - 60);
+    expect(((await grants.find(grantId)) as Stored).exp).toBe(grant.exp);
+
+    // The grant's 30 days are over: the refresh token, with days of its own left, is refused.
+    await grants.upsert(grantId, { ...(await grants.find(grantId))!, exp: grant.iat }, 1);
+    await expect.poll(() => grants.find(grantId), { timeout: 10_000 }).toBeUndefined();
+    await expect(oidc.refreshTokenGrant(config, rotated.refresh_token!)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
+  });
+
   test('a client registered for some scopes gets only those: asking for more is refused', async () => {
     const config = await discover(idp.issuer, 'email-only', SECRET);
     const allowed = await signIn(config, new HttpSession(), person, { params: { scope: 'openid email' } });
