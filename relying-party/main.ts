@@ -1,14 +1,2 @@
-import { ConfigError } from '../shared/config/load.ts';
-import { exitOnSignals } from '../shared/http/shutdown.ts';
-import { startRelyingParty } from './server.ts';
-
-try {
-  const extranet = await startRelyingParty();
-  exitOnSignals(extranet, extranet.app.log);
-} catch (error) {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
-    process.exit(78);
-  }
-  throw error;
-}
+// CustomerSource's entry at its old path: the image, docker compose and deploy checks start it here.
+import './customersource/main.ts';

@@ -18,12 +18,12 @@ import { listSigningKeys, loadSigningKeys, rotateSigningKeysNow } from '../idp/o
 import { configuredClients, IDP_MIGRATIONS, idpDatabase } from '../idp/server.ts';
 import { openShortLivedStore } from '../idp/state/open.ts';
 import { createRenderer } from '../idp/views/renderer.ts';
-import { relyingPartyCatalogues } from '../relying-party/locales/catalogues.ts';
-import { importOrganizations, importProfiles } from '../relying-party/organizations/import.ts';
-import { lastPlanDay } from '../relying-party/organizations/plan.ts';
-import { listOrganizationsWithProfileCounts } from '../relying-party/organizations/repository.ts';
-import { seedDemoData } from '../relying-party/organizations/seed.ts';
-import { RP_MIGRATIONS, relyingPartyDatabase } from '../relying-party/server.ts';
+import { relyingPartyCatalogues } from '../relying-party/customersource/locales/catalogues.ts';
+import { importOrganizations, importProfiles } from '../relying-party/customersource/organizations/import.ts';
+import { lastPlanDay } from '../relying-party/customersource/organizations/plan.ts';
+import { listOrganizationsWithProfileCounts } from '../relying-party/customersource/organizations/repository.ts';
+import { seedDemoData } from '../relying-party/customersource/organizations/seed.ts';
+import { RP_MIGRATIONS, relyingPartyDatabase } from '../relying-party/customersource/server.ts';
 import { loadIdpConfig } from '../shared/config/idp.ts';
 import { ConfigError } from '../shared/config/load.ts';
 import { loadRelyingPartyConfig } from '../shared/config/relying-party.ts';

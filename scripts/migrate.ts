@@ -1,7 +1,7 @@
 // `npm run migrate`: brings each service's database to the latest schema.
 
 import { IDP_MIGRATIONS, idpDatabase } from '../idp/server.ts';
-import { RP_MIGRATIONS, relyingPartyDatabase } from '../relying-party/server.ts';
+import { RP_MIGRATIONS, relyingPartyDatabase } from '../relying-party/customersource/server.ts';
 import { loadIdpConfig } from '../shared/config/idp.ts';
 import { ConfigError } from '../shared/config/load.ts';
 import { loadRelyingPartyConfig } from '../shared/config/relying-party.ts';

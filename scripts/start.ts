@@ -1,15 +1,21 @@
-// `npm start`: the IdP, the extranet, and the dev mailbox when no SMTP server is configured.
+// `npm start`: the IdP, every participating site, and the dev mailbox when no SMTP server is configured.
 import { randomBytes } from 'node:crypto';
 import { startIdp } from '../idp/server.ts';
-import { startRelyingParty } from '../relying-party/server.ts';
+import { customerSource } from '../relying-party/customersource/site.ts';
+import { clientRegistration, type SiteDefinition, startSite } from '../relying-party/kit/site.ts';
 import { loadIdpConfig } from '../shared/config/idp.ts';
 import { ConfigError } from '../shared/config/load.ts';
-import { loadRelyingPartyConfig } from '../shared/config/relying-party.ts';
+import { loadSiteConfig } from '../shared/config/site.ts';
 import { startDevMailbox } from '../shared/mail/dev-mailbox.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: every site, whatever its tables, visitor and workers.
+type AnySite = SiteDefinition<any, any, any>;
+
+/** The sites `npm start` runs, in the order their addresses are printed. A new site is one line here. */
+const SITES: AnySite[] = [customerSource];
 
 try {
   const idpConfig = loadIdpConfig();
-  const extranetConfig = loadRelyingPartyConfig();
   const mailbox = idpConfig.mail.smtpUrl
     ? undefined
     : await startDevMailbox({
@@ -17,39 +23,38 @@ try {
         httpPort: idpConfig.mail.devMailbox.httpPort,
       });
 
-  // Development wiring: unless the operator registered clients, the extranet is a
+  // Development wiring: unless the operator registered clients, each site is a
   // first-party client with a secret made for this run and handed to both sides.
-  const devSecret = extranetConfig.clientSecret ?? randomBytes(32).toString('base64url');
+  const sites = SITES.map((site) => {
+    const config = loadSiteConfig(site.settings);
+    return { site, config, secret: config.clientSecret ?? randomBytes(32).toString('base64url') };
+  });
   const devClients = idpConfig.hasStaticClients
     ? []
-    : [
-        {
-          client_id: extranetConfig.clientId,
-          client_secret: devSecret,
-          client_name: 'CustomerSource',
-          first_party: true,
-          redirect_uris: [`${extranetConfig.url}/auth/callback`],
-          post_logout_redirect_uris: [`${extranetConfig.url}/`],
-          grant_types: ['authorization_code', 'refresh_token'],
-          backchannel_logout_uri: `${extranetConfig.url}/auth/backchannel-logout`,
-          backchannel_logout_session_required: true,
-        },
-      ];
+    : sites.map(({ site, config, secret }) =>
+        clientRegistration({ ...site.client, clientId: config.clientId, secret }, config.url),
+      );
   const idp = await startIdp({ clients: devClients });
-  const extranet = await startRelyingParty({
-    env: { ...process.env, RP_CLIENT_SECRET: devSecret },
-    seedDemoData: true,
-  });
+  const running: Awaited<ReturnType<typeof startSite>>[] = [];
+  for (const { site, secret } of sites) {
+    running.push(
+      await startSite(site, {
+        env: { ...process.env, [`${site.settings.envPrefix}_CLIENT_SECRET`]: secret },
+        seedDemoData: true,
+      }),
+    );
+  }
 
   console.log(`Passport IdP      ${idp.url}`);
-  console.log(`CustomerSource    ${extranet.url}`);
+  for (const [index, { site }] of sites.entries())
+    console.log(`${site.client.name.padEnd(18)}${running[index]!.url}`);
   if (mailbox)
     console.log(
       `Dev mailbox       http://localhost:${mailbox.httpPort} (SMTP 127.0.0.1:${mailbox.smtpPort})`,
     );
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, async () => {
-      await extranet.close();
+      for (const site of running) await site.close();
       await idp.close();
       await mailbox?.close();
       process.exit(0);

@@ -17,6 +17,13 @@ import { logOptions } from './logging.ts';
 import { refuseCrossSiteForms } from './same-origin-forms.ts';
 import { pagesAreNeverStored, securityHeaders } from './security-headers.ts';
 
+declare module 'fastify' {
+  // @fastify/view merges reply.locals into every template's data; its types leave it out.
+  interface FastifyReply {
+    locals?: Record<string, unknown>;
+  }
+}
+
 const BODY_LIMIT = 64 * 1024;
 
 export type PageAppOptions = {
@@ -32,7 +39,8 @@ export type PageAppOptions = {
   eta: Eta;
   viewDefaults: Record<string, unknown>;
   viewsDir: string;
-  publicDir: string;
+  /** Served under /assets/; several folders are searched in order (a site's own, then the kit's). */
+  publicDir: string | string[];
   /** The service's catalogues and its cookie for the language switch (`idp_lang`, `rp_lang`). */
   languages: { catalogues: Catalogues; cookieName: string };
 };

@@ -20,7 +20,10 @@ export function createCatalogues(service: Record<Language, Catalogue>) {
   instance.use(new ICU()).init({
     initAsync: false,
     resources: Object.fromEntries(
-      LANGUAGES.map((language) => [language, { translation: merge(SHARED[language], service[language]) }]),
+      LANGUAGES.map((language) => [
+        language,
+        { translation: mergeCatalogue(SHARED[language], service[language]) },
+      ]),
     ),
     lng: DEFAULT_LANGUAGE,
     supportedLngs: [...LANGUAGES],
@@ -43,7 +46,7 @@ export function createCatalogues(service: Record<Language, Catalogue>) {
     },
     /** Every key of a language's catalogue, as dotted paths (for the completeness tests). */
     keys(language: Language): string[] {
-      return flatKeys(merge(SHARED[language], service[language]));
+      return flatKeys(mergeCatalogue(SHARED[language], service[language]));
     },
     /** A message as written in the catalogue, before ICU formatting (for the completeness tests). */
     raw(language: Language, key: string): string {
@@ -55,11 +58,12 @@ export function createCatalogues(service: Record<Language, Catalogue>) {
 
 export type Catalogues = ReturnType<typeof createCatalogues>;
 
-function merge(base: Catalogue, over: Catalogue): Catalogue {
+/** `over` on top of `base`, section by section: a service's words over the shared ones, a site's over the kit's. */
+export function mergeCatalogue(base: Catalogue, over: Catalogue): Catalogue {
   const out: Catalogue = { ...base };
   for (const [key, value] of Object.entries(over)) {
     const below = out[key];
-    out[key] = typeof value === 'object' && typeof below === 'object' ? merge(below, value) : value;
+    out[key] = typeof value === 'object' && typeof below === 'object' ? mergeCatalogue(below, value) : value;
   }
   return out;
 }

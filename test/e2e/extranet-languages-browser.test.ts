@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { relyingPartyCatalogues } from '../../relying-party/locales/catalogues.ts';
+import { relyingPartyCatalogues } from '../../relying-party/customersource/locales/catalogues.ts';
 import { registerPerson, type TestPerson } from '../helpers/accounts.ts';
 import { openBrowser } from '../helpers/browser.ts';
 import { untranslatedKeys } from '../helpers/catalogue-keys.ts';

@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { idpCatalogues } from '../../idp/locales/catalogues.ts';
 import { ACR_STRONG } from '../../idp/oidc/acr.ts';
-import { relyingPartyCatalogues } from '../../relying-party/locales/catalogues.ts';
+import { relyingPartyCatalogues } from '../../relying-party/customersource/locales/catalogues.ts';
 import { newPerson } from '../helpers/accounts.ts';
 import { openBrowser } from '../helpers/browser.ts';
 import { englishLeftovers, untranslatedKeys } from '../helpers/catalogue-keys.ts';

@@ -1,4 +1,4 @@
-import type { RelyingPartyDatabase } from '../../relying-party/database.ts';
+import type { RelyingPartyDatabase } from '../../relying-party/customersource/database.ts';
 import { registerPerson, type TestPerson } from './accounts.ts';
 import { signInToExtranet, type TestExtranet } from './extranet-flow.ts';
 import type { HttpSession } from './http-session.ts';

@@ -1,12 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { LogConfig } from 'kysely';
 import { ACR_PASSWORD } from '../../idp/oidc/acr.ts';
-import type { OrganizationKind, RelyingPartyDatabase, ServicePlan } from '../../relying-party/database.ts';
+import type {
+  OrganizationKind,
+  RelyingPartyDatabase,
+  ServicePlan,
+} from '../../relying-party/customersource/database.ts';
 import type { TestPerson } from './accounts.ts';
 import { HttpSession } from './http-session.ts';
 import { type Store, startTestIdp } from './idp.ts';
 import { createPostgresDatabase } from './postgres.ts';
-import { reserveExtranet, startTestExtranet } from './relying-party.ts';
+import {
+  type AnySite,
+  reserveExtranet,
+  reserveSite,
+  startTestExtranet,
+  startTestSite,
+} from './relying-party.ts';
 
 export type TestExtranet = Awaited<ReturnType<typeof startTestExtranet>>;
 
@@ -63,6 +73,72 @@ export async function startIdpAndExtranet(
       await postgres?.drop();
     },
   };
+}
+
+type StartedSite = Awaited<ReturnType<typeof startTestSite>>;
+
+/**
+ * A real IdP with several sites of the network registered as its clients, each
+ * with its own database (SQLite, or a PostgreSQL database each with `store`),
+ * all mailing into the IdP's dev mailbox. `sites` maps a name of the test's
+ * choosing to a site definition and its settings (`env`, unprefixed names are
+ * passed as given: `{ MC_REQUIRED_ACR: ... }`). Sites ask for their own
+ * default acr unless `env` says otherwise. `sites.<name>` is each running site.
+ */
+export async function startIdpAndSites<Names extends string>(options: {
+  sites: Record<
+    Names,
+    { site: AnySite; env?: Record<string, string>; seedDemoData?: boolean; logger?: object }
+  >;
+  idpEnv?: Record<string, string>;
+  store?: Store;
+  idpLogger?: object;
+}) {
+  const entries = Object.entries(options.sites) as [
+    Names,
+    { site: AnySite; env?: Record<string, string>; seedDemoData?: boolean; logger?: object },
+  ][];
+  const reserved = await Promise.all(entries.map(([, entry]) => reserveSite(entry.site)));
+  const idp = await startTestIdp({
+    clients: reserved.map((site) => site.client),
+    logger: options.idpLogger,
+    env: options.idpEnv,
+  });
+  const started: StartedSite[] = [];
+  const databases: { drop(): Promise<void> }[] = [];
+  const close = async () => {
+    for (const site of started.reverse()) await site.close();
+    await idp.close();
+    for (const database of databases) await database.drop();
+  };
+  try {
+    for (const [index, [, entry]] of entries.entries()) {
+      const prefix = entry.site.settings.envPrefix;
+      const postgres = options.store === 'postgres' ? await createPostgresDatabase() : undefined;
+      if (postgres) databases.push(postgres);
+      started.push(
+        await startTestSite(entry.site, {
+          url: reserved[index]!.url,
+          issuer: idp.issuer,
+          logger: entry.logger,
+          seedDemoData: entry.seedDemoData,
+          env: {
+            SMTP_URL: idp.config.mail.smtpUrl!,
+            ...(postgres ? { [`${prefix}_DATABASE_URL`]: postgres.url } : {}),
+            ...entry.env,
+          },
+        }),
+      );
+    }
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  const sites = Object.fromEntries(entries.map(([name], index) => [name, started[index]!])) as Record<
+    Names,
+    StartedSite
+  >;
+  return { idp, sites, mailbox: idp.mailbox, close };
 }
 
 export type PassportFlow = {

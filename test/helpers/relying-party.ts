@@ -2,28 +2,96 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { LogConfig } from 'kysely';
-import { startRelyingParty } from '../../relying-party/server.ts';
+import { customerSource } from '../../relying-party/customersource/site.ts';
+import {
+  clientRegistration,
+  type SiteDefinition,
+  type SiteWorker,
+  startSite,
+} from '../../relying-party/kit/site.ts';
+import type { KitTables } from '../../relying-party/kit/tables.ts';
+import type { KitVisitor } from '../../relying-party/kit/visitor.ts';
 import { freePort } from './ports.ts';
 
 export const EXTRANET_SECRET = 'extranet-client-secret-0123456789-abcdef';
 
-/** The extranet's port comes first: the IdP must know its redirect URIs before it starts. */
-export async function reserveExtranet() {
+// biome-ignore lint/suspicious/noExplicitAny: a helper for every site, whatever its tables, visitor and workers.
+export type AnySite = SiteDefinition<any, any, any>;
+
+/** A test secret per site, long enough for the config's 32-character minimum. */
+export function testSecretOf(site: AnySite): string {
+  return site === customerSource
+    ? EXTRANET_SECRET
+    : `${site.settings.clientId}-client-secret-0123456789-abcdef`;
+}
+
+/**
+ * A site's port comes first: the IdP must know its redirect URIs before it
+ * starts. Returns the URL and the IdP's client registration for the site.
+ */
+export async function reserveSite(site: AnySite) {
   const url = `http://localhost:${await freePort()}`;
   return {
+    site,
     url,
-    client: {
-      client_id: 'customersource',
-      client_secret: EXTRANET_SECRET,
-      client_name: 'CustomerSource',
-      first_party: true,
-      redirect_uris: [`${url}/auth/callback`],
-      post_logout_redirect_uris: [`${url}/`],
-      grant_types: ['authorization_code', 'refresh_token'],
-      backchannel_logout_uri: `${url}/auth/backchannel-logout`,
-      backchannel_logout_session_required: true,
+    client: clientRegistration(
+      { ...site.client, clientId: site.settings.clientId, secret: testSecretOf(site) },
+      url,
+    ),
+  };
+}
+
+export type ReservedSite = Awaited<ReturnType<typeof reserveSite>>;
+
+/** Starts a site on a reserved URL against `issuer`, with its data in a temporary folder. */
+export async function startTestSite<
+  Tables extends KitTables,
+  Visitor extends KitVisitor,
+  Workers extends Record<string, SiteWorker>,
+>(
+  site: SiteDefinition<Tables, Visitor, Workers>,
+  options: {
+    url: string;
+    issuer: string;
+    env?: Record<string, string>;
+    /** Logger options (a level and a stream to capture); no log when unset. */
+    logger?: object;
+    queryLog?: LogConfig;
+    seedDemoData?: boolean;
+  },
+) {
+  const prefix = site.settings.envPrefix;
+  const dataDir = await mkdtemp(path.join(tmpdir(), `passport-${prefix.toLowerCase()}-`));
+  const running = await startSite(site, {
+    logger: options.logger ?? false,
+    queryLog: options.queryLog,
+    seedDemoData: options.seedDemoData,
+    env: {
+      DATA_DIR: dataDir,
+      [`${prefix}_URL`]: options.url,
+      [`${prefix}_ISSUER`]: options.issuer,
+      [`${prefix}_CLIENT_ID`]: site.settings.clientId,
+      [`${prefix}_CLIENT_SECRET`]: testSecretOf(site as AnySite),
+      LOG_LEVEL: 'silent',
+      ...options.env,
+    },
+  }).catch(async (error: unknown) => {
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  });
+  return {
+    ...running,
+    async close() {
+      await running.close();
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** CustomerSource's reservation (its client id `customersource`). */
+export async function reserveExtranet() {
+  const { url, client } = await reserveSite(customerSource);
+  return { url, client };
 }
 
 export async function startTestExtranet(options: {
@@ -34,25 +102,5 @@ export async function startTestExtranet(options: {
   logger?: object;
   queryLog?: LogConfig;
 }) {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'passport-rp-'));
-  const extranet = await startRelyingParty({
-    logger: options.logger ?? false,
-    queryLog: options.queryLog,
-    env: {
-      DATA_DIR: dataDir,
-      RP_URL: options.url,
-      RP_ISSUER: options.issuer,
-      RP_CLIENT_ID: 'customersource',
-      RP_CLIENT_SECRET: EXTRANET_SECRET,
-      LOG_LEVEL: 'silent',
-      ...options.env,
-    },
-  });
-  return {
-    ...extranet,
-    async close() {
-      await extranet.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
+  return startTestSite(customerSource, options);
 }

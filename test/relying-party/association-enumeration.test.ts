@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { LogEvent } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { pendingAssociationRequests } from '../../relying-party/linking/repository.ts';
-import { createLinking } from '../../relying-party/linking/service.ts';
+import { pendingAssociationRequests } from '../../relying-party/customersource/linking/repository.ts';
+import { createLinking } from '../../relying-party/customersource/linking/service.ts';
 import { registerPerson } from '../helpers/accounts.ts';
 import {
   addOrganization,

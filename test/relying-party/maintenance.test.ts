@@ -1,13 +1,13 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { RelyingPartyTables } from '../../relying-party/database.ts';
-import { issueAssociationToken } from '../../relying-party/linking/tokens.ts';
-import { sweepExpired } from '../../relying-party/maintenance.ts';
+import type { RelyingPartyTables } from '../../relying-party/customersource/database.ts';
+import { issueAssociationToken } from '../../relying-party/customersource/linking/tokens.ts';
+import { sweepExpired } from '../../relying-party/customersource/maintenance.ts';
 import { enqueueMail } from '../../shared/mail/outbox.ts';
 import { createTestDatabase, STORES, type TestDatabase } from '../helpers/databases.ts';
 import { addOrganization, addProfile } from '../helpers/extranet-flow.ts';
 
-const MIGRATIONS = path.join(import.meta.dirname, '..', '..', 'migrations', 'relying-party');
+const MIGRATIONS = path.join(import.meta.dirname, '..', '..', 'migrations', 'customersource');
 const DAY = 24 * 60 * 60 * 1000;
 
 describe.each(STORES)('the extranet sweep on %s', (store) => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { planEndsAtFromLastDay } from '../../relying-party/organizations/plan.ts';
-import { seedDemoData } from '../../relying-party/organizations/seed.ts';
-import { createOrganizationService } from '../../relying-party/organizations/service.ts';
+import { planEndsAtFromLastDay } from '../../relying-party/customersource/organizations/plan.ts';
+import { seedDemoData } from '../../relying-party/customersource/organizations/seed.ts';
+import { createOrganizationService } from '../../relying-party/customersource/organizations/service.ts';
 import { hashMailToken } from '../../shared/security/mail-token.ts';
 import { type Member, signedInMember } from '../helpers/extranet-admin.ts';
 import { addOrganization, addProfile, startIdpAndExtranet } from '../helpers/extranet-flow.ts';

@@ -1,7 +1,7 @@
 import { IntlMessageFormat } from 'intl-messageformat';
 import { describe, expect, test } from 'vitest';
 import { idpCatalogues } from '../../idp/locales/catalogues.ts';
-import { relyingPartyCatalogues } from '../../relying-party/locales/catalogues.ts';
+import { relyingPartyCatalogues } from '../../relying-party/customersource/locales/catalogues.ts';
 import { fromAcceptLanguage, resolveLanguage } from '../../shared/i18n/languages.ts';
 import { sameSitePath } from '../../shared/i18n/request-language.ts';
 

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
+import { up as clearExtranetMailBodies } from '../../migrations/customersource/0003_clear_sent_mail_bodies.ts';
 import { up as clearIdpMailBodies } from '../../migrations/idp/0007_clear_sent_mail_bodies.ts';
-import { up as clearExtranetMailBodies } from '../../migrations/relying-party/0003_clear_sent_mail_bodies.ts';
 import type { SharedTables } from '../../shared/db/tables.ts';
 import { type DevMailbox, startDevMailbox } from '../../shared/mail/dev-mailbox.ts';
 import { enqueueMail } from '../../shared/mail/outbox.ts';
