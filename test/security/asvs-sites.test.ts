@@ -1,0 +1,174 @@
+import { createServer, type Server } from 'node:http';
+import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ACR_STRONG } from '../../idp/oidc/acr.ts';
+import { createIdpClient } from '../../relying-party/kit/auth/idp-client.ts';
+import type { SiteConfig } from '../../shared/config/site.ts';
+import { HttpSession } from '../helpers/http-session.ts';
+import { freePort } from '../helpers/ports.ts';
+import { reserveExtranet, startTestExtranet } from '../helpers/relying-party.ts';
+
+// Requirements of OWASP ASVS 5.0 (V6.8, V10.5) that a site on the kit meets by
+// refusing what an authorization server sends it. Passport never sends such
+// things, so an OpenID Provider of the test's own stands in for a hostile or
+// broken one.
+
+type IdTokenChange = {
+  claims?: Record<string, unknown>;
+  unsigned?: boolean;
+};
+
+/** A minimal OpenID Provider that answers the code flow with the ID token a test asks for. */
+async function startRogueProvider() {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const { publicKey, privateKey } = await generateKeyPair('RS256');
+  const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'rogue', alg: 'RS256', use: 'sig' };
+  let metadataIssuer = issuer;
+  let change: IdTokenChange = {};
+  let clientId = '';
+  let nonce = '';
+  let authorizations = 0;
+
+  async function idToken() {
+    const now = Math.floor(Date.now() / 1000);
+    const claims = {
+      iss: issuer,
+      sub: 'rogue-subject',
+      aud: clientId,
+      nonce,
+      acr: ACR_STRONG,
+      auth_time: now,
+      iat: now,
+      exp: now + 600,
+      ...change.claims,
+    };
+    if (change.unsigned) {
+      const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+      return `${part({ alg: 'none', typ: 'JWT' })}.${part(claims)}.`;
+    }
+    return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'rogue' }).sign(privateKey);
+  }
+
+  const server: Server = createServer((request, response) => {
+    const url = new URL(request.url!, issuer);
+    const json = (body: unknown) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(body));
+    };
+    if (url.pathname === '/.well-known/openid-configuration') {
+      return json({
+        issuer: metadataIssuer,
+        authorization_endpoint: `${issuer}/authorize`,
+        token_endpoint: `${issuer}/token`,
+        jwks_uri: `${issuer}/jwks`,
+        end_session_endpoint: `${issuer}/session/end`,
+        response_types_supported: ['code'],
+        subject_types_supported: ['public'],
+        id_token_signing_alg_values_supported: ['RS256'],
+        code_challenge_methods_supported: ['S256'],
+        token_endpoint_auth_methods_supported: ['client_secret_basic'],
+      });
+    }
+    if (url.pathname === '/jwks') return json({ keys: [jwk] });
+    if (url.pathname === '/authorize') {
+      authorizations += 1;
+      clientId = url.searchParams.get('client_id') ?? '';
+      nonce = url.searchParams.get('nonce') ?? '';
+      const back = new URL(url.searchParams.get('redirect_uri')!);
+      back.searchParams.set('code', 'rogue-code');
+      back.searchParams.set('state', url.searchParams.get('state') ?? '');
+      response.writeHead(303, { location: back.href });
+      return response.end();
+    }
+    if (url.pathname === '/token' && request.method === 'POST') {
+      request.resume();
+      request.on('end', async () => {
+        json({
+          access_token: 'rogue-access-token',
+          token_type: 'Bearer',
+          expires_in: 600,
+          id_token: await idToken(),
+        });
+      });
+      return;
+    }
+    response.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    issuer,
+    get authorizations() {
+      return authorizations;
+    },
+    answerWith(next: IdTokenChange) {
+      change = next;
+    },
+    claimIssuer(value: string) {
+      metadataIssuer = value;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('a site on the kit, against an authorization server it must not believe', () => {
+  let rogue: Awaited<ReturnType<typeof startRogueProvider>>;
+  let site: Awaited<ReturnType<typeof startTestExtranet>>;
+
+  beforeAll(async () => {
+    rogue = await startRogueProvider();
+    const { url } = await reserveExtranet();
+    site = await startTestExtranet({ url, issuer: rogue.issuer });
+  });
+  afterAll(async () => {
+    await site?.close();
+    await rogue?.close();
+  });
+
+  /** A browser signs in at the site; the rogue provider answers with the ID token it was told to. */
+  async function signInWith(change: IdTokenChange) {
+    rogue.answerWith(change);
+    const browser = new HttpSession();
+    const before = rogue.authorizations;
+    const end = await browser.follow(`${site.url}/auth/sign-in?return=/`);
+    expect(rogue.authorizations).toBe(before + 1);
+    return { status: end.response.status, signedIn: browser.cookieNames.includes('rp_session') };
+  }
+
+  test('an ID token that is not for this site, not from its issuer, unsigned, expired or with another nonce makes no session', async () => {
+    // The provider itself works: an honest answer signs the visitor in.
+    expect(await signInWith({})).toEqual({ status: 200, signedIn: true });
+
+    for (const [name, change] of [
+      ['for another audience', { claims: { aud: 'another-site' } }],
+      [
+        'for this site and another, authorized for the other',
+        { claims: { aud: ['customersource', 'x'], azp: 'x' } },
+      ],
+      ['from another issuer', { claims: { iss: 'http://evil.example' } }],
+      ['unsigned (alg none)', { unsigned: true }],
+      ['expired', { claims: { exp: Math.floor(Date.now() / 1000) - 600 } }],
+      ['with another nonce', { claims: { nonce: 'not-the-one-sent' } }],
+    ] as const) {
+      const answer = await signInWith(change);
+      expect(answer.signedIn, name).toBe(false);
+      expect(answer.status, name).toBe(400);
+    }
+  });
+
+  test('metadata naming another issuer than the configured one is refused', async () => {
+    const config = {
+      issuer: rogue.issuer,
+      clientId: 'customersource',
+      clientSecret: 'x'.repeat(32),
+      url: site.url,
+    };
+    rogue.claimIssuer('http://evil.example');
+    try {
+      await expect(createIdpClient(config as SiteConfig).configuration()).rejects.toThrow(/issuer/);
+    } finally {
+      rogue.claimIssuer(rogue.issuer);
+    }
+    await expect(createIdpClient(config as SiteConfig).configuration()).resolves.toBeDefined();
+  });
+});
