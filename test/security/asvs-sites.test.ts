@@ -2,8 +2,11 @@ import { createServer, type Server } from 'node:http';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ACR_STRONG } from '../../idp/oidc/acr.ts';
+import { seedDemoData } from '../../relying-party/customersource/organizations/seed.ts';
 import { createIdpClient } from '../../relying-party/kit/auth/idp-client.ts';
 import type { SiteConfig } from '../../shared/config/site.ts';
+import { type Member, signedInMember } from '../helpers/extranet-admin.ts';
+import { startIdpAndExtranet } from '../helpers/extranet-flow.ts';
 import { HttpSession } from '../helpers/http-session.ts';
 import { freePort } from '../helpers/ports.ts';
 import { reserveExtranet, startTestExtranet } from '../helpers/relying-party.ts';
@@ -170,5 +173,106 @@ describe('a site on the kit, against an authorization server it must not believe
       rogue.claimIssuer(rogue.issuer);
     }
     await expect(createIdpClient(config as SiteConfig).configuration()).resolves.toBeDefined();
+  });
+});
+
+describe('CustomerSource: fields and pages by role', () => {
+  let services: Awaited<ReturnType<typeof startIdpAndExtranet>>;
+  let dana: Member; // administrator of Contoso
+  let riley: Member; // support staff
+  const ids: Record<string, string> = {};
+  const db = () => services.extranet.db;
+
+  async function profileIdByEmail(email: string) {
+    return (
+      await db()
+        .selectFrom('profiles')
+        .select('id')
+        .where('email_key', '=', email)
+        .where('removed_at', 'is', null)
+        .executeTakeFirstOrThrow()
+    ).id;
+  }
+
+  beforeAll(async () => {
+    services = await startIdpAndExtranet();
+    expect(await seedDemoData(db())).toBe(true);
+    for (const email of ['dana@contoso.example', 'lee@contoso.example', 'support@customersource.example']) {
+      ids[email] = await profileIdByEmail(email);
+    }
+    const fabrikam = await db()
+      .selectFrom('organizations')
+      .select('id')
+      .where('name', '=', 'Fabrikam Tools')
+      .executeTakeFirstOrThrow();
+    ids.fabrikam = fabrikam.id;
+    dana = await signedInMember(services, ids['dana@contoso.example']);
+    riley = await signedInMember(services, ids['support@customersource.example']);
+  });
+  afterAll(async () => services?.close());
+
+  const organizationsNow = () =>
+    db().selectFrom('organizations').select(['id', 'plan', 'plan_ends_at']).orderBy('id').execute();
+
+  test("an administrator's profile forms set only their own fields: an organization, a plan or the support role sent alongside changes nothing", async () => {
+    const lee = ids['lee@contoso.example']!;
+    const before = await db()
+      .selectFrom('profiles')
+      .selectAll()
+      .where('id', '=', lee)
+      .executeTakeFirstOrThrow();
+    const organizations = await organizationsNow();
+    const smuggled = {
+      organization_id: ids.fabrikam!,
+      is_support: 'yes',
+      removed_at: '1',
+      plan: 'enhancement',
+      plan_ends_at: '2099-12-31',
+      id: ids['dana@contoso.example']!,
+    };
+
+    const edited = await dana.browser.request(`${services.extranet.url}/account/profiles/${lee}`, {
+      form: { name: 'Lee Renamed', email: 'lee@contoso.example', ...smuggled },
+    });
+    expect(edited.status).toBe(303);
+    const after = await db()
+      .selectFrom('profiles')
+      .selectAll()
+      .where('id', '=', lee)
+      .executeTakeFirstOrThrow();
+    expect(after).toEqual({ ...before, name: 'Lee Renamed' });
+
+    const added = await dana.browser.request(`${services.extranet.url}/account/profiles`, {
+      form: { name: 'Noor New', email: 'noor@contoso.example', ...smuggled },
+    });
+    expect(added.status).toBe(303);
+    const noor = await db()
+      .selectFrom('profiles')
+      .selectAll()
+      .where('email_key', '=', 'noor@contoso.example')
+      .executeTakeFirstOrThrow();
+    expect(noor).toMatchObject({ organization_id: before.organization_id, is_support: 0, removed_at: null });
+    expect(await organizationsNow()).toEqual(organizations);
+  });
+
+  test('every page a signed-in member sees offers sign-out', async () => {
+    const lee = ids['lee@contoso.example']!;
+    const pages: [Member, string][] = [
+      [dana, '/'],
+      [dana, '/resources'],
+      [dana, '/profile'],
+      [dana, '/account'],
+      [dana, '/account/profiles'],
+      [dana, '/account/profiles/new'],
+      [dana, `/account/profiles/${lee}`],
+      [dana, `/account/profiles/${lee}/remove`],
+      [riley, '/support'],
+      [riley, `/support/organizations/${ids.fabrikam}`],
+    ];
+    for (const [member, path] of pages) {
+      const { response } = await member.browser.follow(`${services.extranet.url}${path}`);
+      expect(response.status, path).toBe(200);
+      expect(await response.text(), path).toMatch(/<form method="post" action="\/auth\/sign-out"/);
+    }
   });
 });
