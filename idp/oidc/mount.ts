@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
+import { DomainError } from '../../shared/http/errors.ts';
 import { fromUiLocales } from '../../shared/i18n/languages.ts';
 import { languageCookie } from '../../shared/i18n/request-language.ts';
 import { IDP_LANGUAGE_COOKIE } from '../locales/catalogues.ts';
@@ -17,6 +18,17 @@ const PROVIDER_PATHS = [
 ];
 
 /**
+ * OpenID Connect Core 3.1.2.1 and RP-Initiated Logout 1.0 section 2 require POST
+ * at these two endpoints as well as GET. oidc-provider serves POST there only with
+ * SameSite=None session cookies, since a cross-site form post carries no Lax
+ * cookie; the form is answered instead with a redirect to the same request by
+ * GET, which carries them, so the session cookie stays Lax.
+ */
+const POST_AS_GET_PATHS = new Set(['/auth', '/session/end']);
+// The request becomes a URL: within Node's 16 KiB limit on a request's headers.
+const POSTED_REQUEST_LIMIT = 8 * 1024;
+
+/**
  * Hands oidc-provider its own paths. The request body is left unread so
  * oidc-provider parses it itself, and fastify's hooks stay out of its way.
  */
@@ -31,6 +43,9 @@ export async function mountProvider(
   for (const path of PROVIDER_PATHS) {
     for (const route of [path, `${path}/*`]) {
       app.all(route, (request, reply) => {
+        if (route === path && request.method === 'POST' && POST_AS_GET_PATHS.has(path)) {
+          return redirectPostedRequest(request, reply, path);
+        }
         reply.hijack();
         // oidc-provider writes its URLs from these: the issuer's origin (the host check
         // has passed), and the client address as fastify's proxy trust resolved it.
@@ -60,4 +75,23 @@ function rememberUiLocales(request: FastifyRequest, reply: FastifyReply, issuer:
     'set-cookie',
     request.server.serializeCookie(cookie.name, cookie.value, cookie.options),
   );
+}
+
+async function redirectPostedRequest(request: FastifyRequest, reply: FastifyReply, path: string) {
+  const type = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') throw new DomainError(415, 'unsupported_form');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request.raw) {
+    size += (chunk as Buffer).length;
+    if (size > POSTED_REQUEST_LIMIT) throw new DomainError(413, 'too_large');
+    chunks.push(chunk as Buffer);
+  }
+  // Parameters in the address as well as the body reach oidc-provider both, and it
+  // refuses a parameter given twice, as it would in one GET.
+  const query = new URLSearchParams(request.url.slice(path.length + 1));
+  for (const [name, value] of new URLSearchParams(Buffer.concat(chunks).toString('utf8'))) {
+    query.append(name, value);
+  }
+  return reply.redirect(`${path}?${query}`, 303);
 }

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 export async function startLogoutReceiver() {
   const tokens: string[] = [];
   const paths: string[] = [];
+  const requests: Array<{ method?: string; contentType?: string; params: URLSearchParams }> = [];
   const waiting: Array<(token: string) => void> = [];
   const server = http.createServer((request, response) => {
     paths.push(request.url ?? '');
@@ -13,7 +14,9 @@ export async function startLogoutReceiver() {
       body += chunk;
     });
     request.on('end', () => {
-      const token = new URLSearchParams(body).get('logout_token');
+      const params = new URLSearchParams(body);
+      requests.push({ method: request.method, contentType: request.headers['content-type'], params });
+      const token = params.get('logout_token');
       if (token) {
         tokens.push(token);
         for (const resolve of waiting.splice(0)) resolve(token);
@@ -35,6 +38,8 @@ export async function startLogoutReceiver() {
     tokens,
     /** The path of every request that reached it, logout token or not. */
     paths,
+    /** How each request was sent: method, content type and form fields. */
+    requests,
     /** Resolves with the next logout token (or one already received after `seen`). */
     next(seen = 0): Promise<string> {
       if (tokens.length > seen) return Promise.resolve(tokens[seen]!);
