@@ -10,6 +10,7 @@ import { databaseAnswers, migrationsCurrent } from '../shared/observability/heal
 import { type MetricsListener, startMetricsListener, watchOutbox } from '../shared/observability/metrics.ts';
 import type { RetrySchedule } from '../shared/queue/retry-schedule.ts';
 import { createBotCheck } from '../shared/security/botcheck.ts';
+import { useHashParameters } from '../shared/security/hashing.ts';
 import { ACCOUNT_CLIENT_ID, accountClientMetadata } from './account-services/sign-in.ts';
 import { createAccountService } from './accounts/service.ts';
 import { buildIdpApp } from './app.ts';
@@ -17,7 +18,7 @@ import { queueLogout } from './backchannel/repository.ts';
 import { type LogoutWorker, startLogoutWorker } from './backchannel/worker.ts';
 import type { IdpTables } from './database.ts';
 import { scheduleSweeps, sweepExpired } from './maintenance.ts';
-import { loadStaticClients } from './oidc/clients.ts';
+import { checkConfiguredClients, loadStaticClients } from './oidc/clients.ts';
 import { observeProviderEvents } from './oidc/events.ts';
 import { createProvider } from './oidc/provider.ts';
 import { replaceableProvider } from './oidc/replaceable-provider.ts';
@@ -65,6 +66,7 @@ export type StartIdpOptions = {
 /** Starts a complete IdP: store, migrations, keys, provider, pages, mail worker and sweeps. */
 export async function startIdp(options: StartIdpOptions = {}) {
   const config = loadIdpConfig(options.env ?? process.env);
+  useHashParameters(config.passwordHashing);
   const clients = await configuredClients(config, options.env ?? process.env, options.clients);
   const db = idpDatabase(config, options.queryLog);
   await migrateToLatest(db, IDP_MIGRATIONS);
@@ -114,6 +116,11 @@ export async function startIdp(options: StartIdpOptions = {}) {
     });
   const keyRing = replaceableProvider(providerWith(signingKeys));
   const provider = keyRing.provider;
+  await checkConfiguredClients(provider, clients).catch(async (error: unknown) => {
+    await shortLived.close();
+    await db.destroy();
+    throw error;
+  });
   let publishedKids = signingKeys.map((key) => key.kid).join(' ');
   /** Picks up keys another copy made, or the next period's; `now` lets tests move the clock. */
   async function refreshSigningKeys(now = Date.now()) {

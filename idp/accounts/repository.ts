@@ -70,6 +70,24 @@ export async function setPassword(db: Executor, accountId: string, passwordHash:
     .execute();
 }
 
+/**
+ * The same password under new hash parameters. Only over the hash that was
+ * verified: a password changed meanwhile wins, and the password's age stays.
+ */
+export async function replacePasswordHash(
+  db: Executor,
+  accountId: string,
+  verified: string,
+  rehashed: string,
+) {
+  await db
+    .updateTable('accounts')
+    .set({ password_hash: rehashed })
+    .where('id', '=', accountId)
+    .where('password_hash', '=', verified)
+    .execute();
+}
+
 /** Locks or unlocks in one conditional write: false when the account was already so (or is unknown). */
 export async function setLocked(db: Executor, accountId: string, locked: boolean, now = Date.now()) {
   const result = await db

@@ -5,7 +5,12 @@ import { DomainError, InvalidCredentials, InvalidInput } from '../../shared/http
 import { translate } from '../../shared/i18n/context.ts';
 import type { Language } from '../../shared/i18n/languages.ts';
 import { enqueueMail } from '../../shared/mail/outbox.ts';
-import { hashSecret, verifyAgainstNothing, verifySecret } from '../../shared/security/hashing.ts';
+import {
+  hashSecret,
+  needsRehash,
+  verifyAgainstNothing,
+  verifySecret,
+} from '../../shared/security/hashing.ts';
 import { hashMailToken, looksLikeMailToken, newMailToken } from '../../shared/security/mail-token.ts';
 import type { IdpDatabase } from '../database.ts';
 import { recipientWords } from '../locales/catalogues.ts';
@@ -236,6 +241,10 @@ export function createAccountService(deps: { db: IdpDatabase; issuer: string; ma
       ? await verifySecret(account.password_hash, password)
       : await verifyAgainstNothing(password);
     if (!account || !valid) throw new InvalidCredentials();
+    // Hashes made under older parameters move to the current ones while the password is at hand.
+    if (needsRehash(account.password_hash)) {
+      await accounts.replacePasswordHash(db, account.id, account.password_hash, await hashSecret(password));
+    }
     return account.id;
   }
 

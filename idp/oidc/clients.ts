@@ -1,14 +1,25 @@
 import { readFile } from 'node:fs/promises';
+import { errors, type default as Provider } from 'oidc-provider';
 import { z } from 'zod';
 import { ConfigError } from '../../shared/config/load.ts';
 
 // The fields we insist on; everything else is oidc-provider's client metadata,
-// validated by oidc-provider itself when the provider starts.
-const clientMetadata = z.looseObject({
-  client_id: z.string().min(1).max(200),
-  redirect_uris: z.array(z.url()).min(1),
-  first_party: z.boolean().optional(),
-});
+// validated by oidc-provider's schema at start (checkConfiguredClients).
+const clientMetadata = z
+  .looseObject({
+    client_id: z.string().min(1).max(200),
+    redirect_uris: z.array(z.url()).optional(),
+    first_party: z.boolean().optional(),
+  })
+  // A machine client (client_credentials only) sends nobody anywhere: it says so with no response types.
+  .refine((client) => (client.redirect_uris?.length ?? 0) > 0 || isEmptyList(client.response_types), {
+    path: ['redirect_uris'],
+    message: 'must list at least one address (a machine client sets "response_types": [] instead)',
+  });
+
+function isEmptyList(value: unknown): boolean {
+  return Array.isArray(value) && value.length === 0;
+}
 
 /**
  * Static clients: a JSON array of client metadata, from the file IDP_CLIENTS_FILE
@@ -75,4 +86,25 @@ function withEnvironment(value: unknown, env: NodeJS.ProcessEnv, variable: strin
     );
   }
   return value;
+}
+
+/**
+ * oidc-provider checks a configured client only when it is first used; a bad
+ * one stops the start instead, with one line naming the client.
+ */
+export async function checkConfiguredClients(
+  provider: Provider,
+  clients: readonly { client_id: string }[],
+): Promise<void> {
+  const Client = provider.Client as unknown as { validate(metadata: object): Promise<void> };
+  for (const client of clients) {
+    try {
+      await Client.validate(client);
+    } catch (error) {
+      if (!(error instanceof errors.OIDCProviderError)) throw error;
+      throw new ConfigError(
+        `Invalid configuration: client ${client.client_id}: ${error.error_description ?? error.message}`,
+      );
+    }
+  }
 }

@@ -13,7 +13,8 @@ import { LONG_LIVED_KINDS, type ShortLivedStore } from '../state/short-lived-sto
 import type { Renderer } from '../views/renderer.ts';
 import { findAccountClaims } from './account-claims.ts';
 import { ACR_VALUES } from './acr.ts';
-import { createAdapterFactory } from './adapter.ts';
+import { createAdapterFactory, withHeldModelWrites } from './adapter.ts';
+import { cookieSigner } from './cookie-signer.ts';
 import { createGrantLoader } from './grants.ts';
 import { outgoingFetch } from './outgoing-fetch.ts';
 import { interactionPolicy } from './policy.ts';
@@ -76,7 +77,15 @@ export function createProvider({
       // Called once per client for its one extra property, with the whole metadata;
       // ctx is set only when a client registers itself (not for configured clients).
       validator(ctx, key, value, metadata) {
-        if (key !== 'first_party' || !ctx) return;
+        if (key !== 'first_party') return;
+        // A client that cannot authenticate would hand its tokens to anyone who knows its id.
+        if (
+          metadata.grant_types?.includes('client_credentials') &&
+          metadata.token_endpoint_auth_method === 'none'
+        ) {
+          throw new errors.InvalidClientMetadata('client_credentials is only for clients that authenticate');
+        }
+        if (!ctx) return;
         // Only the operator marks a site first-party; a self-registered client cannot.
         if (value !== undefined) {
           throw new errors.InvalidClientMetadata('first_party cannot be registered dynamically');
@@ -87,6 +96,9 @@ export function createProvider({
     features: {
       devInteractions: { enabled: false },
       claimsParameter: { enabled: true },
+      // Machine clients (a service calling a resource server on its own behalf): confidential
+      // clients registered with the client_credentials grant type, and no one else.
+      clientCredentials: { enabled: true },
       // A site may look into or revoke only tokens issued to itself; public
       // clients cannot authenticate, so they may not introspect at all.
       introspection: {
@@ -133,7 +145,7 @@ export function createProvider({
     rotateRefreshToken: true,
     cookies: {
       names: { session: 'idp_session', interaction: 'idp_interaction', resume: 'idp_resume' },
-      keys: cookieKeys,
+      keys: cookieSigner(cookieKeys),
       // The session cookie lives as long as the Session (ttl below) unless the person
       // left "Sign me in automatically" unticked: then it ends with the browser, and
       // the Session itself within hours (IDP_SESSION_HOURS, IDP_SESSION_IDLE_MINUTES).
@@ -181,6 +193,29 @@ export function createProvider({
     },
   };
   const provider = new Provider(config.issuer, configuration);
+  provider.use(async (ctx, next) => {
+    let handled = true;
+    try {
+      await withHeldModelWrites(db, () =>
+        next().catch((error: unknown) => {
+          handled = false;
+          throw error;
+        }),
+      );
+    } catch (error) {
+      if (!handled || ctx.headerSent) throw error;
+      // The request's work was done but not kept: what it answered must not go out.
+      ctx.remove('location');
+      ctx.remove('set-cookie');
+      const unavailable = isDatabaseUnavailable(error);
+      ctx.status = unavailable ? 503 : 500;
+      if (ctx.response.is('json')) {
+        ctx.body = { error: unavailable ? 'temporarily_unavailable' : 'server_error' };
+        return;
+      }
+      configuration.renderError!(ctx as KoaContextWithOIDC, { error: 'server_error' }, error as Error);
+    }
+  });
   // Koa's own proxy rules are all-or-nothing; fastify applies IDP_TRUST_PROXY and the
   // host check, and mountProvider hands on what it decided as X-Forwarded-* headers.
   provider.proxy = true;

@@ -235,7 +235,7 @@ export function createSecretGuard(deps: SecretGuardDeps): SecretGuard {
 
     // Counted before the secret is checked, so a burst of simultaneous guesses
     // cannot all pass on one reading; a right secret takes its count back.
-    const counts = await Promise.all(lanes.map((lane) => counters.count(lane.key, lane.limit.windowMs, at)));
+    const counts = await countLanes(counters, lanes, at);
     // Past a limit one try per wait goes through: one that another try overtook
     // between the reading and the count waits like any other.
     const overtaken = lanes.findIndex(
@@ -271,6 +271,21 @@ export function createSecretGuard(deps: SecretGuardDeps): SecretGuard {
   }
 
   return { check };
+}
+
+/** Each lane's count including this try: one write for all the lanes that share a window. */
+async function countLanes(counters: WindowCounters, lanes: Lane[], at: number): Promise<number[]> {
+  const windows = [...new Set(lanes.map((lane) => lane.limit.windowMs))];
+  const counted = await Promise.all(
+    windows.map((windowMs) =>
+      counters.countEach(
+        lanes.filter((lane) => lane.limit.windowMs === windowMs).map((lane) => lane.key),
+        windowMs,
+        at,
+      ),
+    ),
+  );
+  return lanes.map((lane) => counted[windows.indexOf(lane.limit.windowMs)]!.get(lane.key)!);
 }
 
 /** The wait in the largest unit that reads well; the catalogue words it (ICU plural). */

@@ -13,6 +13,7 @@ export function findTrustedDevices(db: Executor, idHashes: readonly string[], us
       'trusted_devices.id_hash',
       'trusted_devices.account_id',
       'trusted_devices.key_proved_at',
+      'trusted_devices.last_used_at',
       'accounts.email',
     ])
     .where('trusted_devices.id_hash', 'in', idHashes)

@@ -11,6 +11,12 @@ import {
 
 /** A browser stays trusted (and keeps offering the account) this long after its last sign-in. */
 export const DEVICE_TRUST_MS = 365 * 24 * 60 * 60 * 1000;
+/**
+ * How stale a device's last use may get before a sign-in writes it again. It
+ * only measures the year of trust, so a day's slack changes nothing a person
+ * notices and spares most sign-ins a write.
+ */
+const TOUCH_AFTER_MS = 24 * 60 * 60 * 1000;
 /** The accounts one browser remembers; signing in to one more lets the oldest go. */
 export const MAX_DEVICE_ACCOUNTS = 5;
 
@@ -29,6 +35,7 @@ export type RememberedAccount = {
   device: TrustedDevice;
   /** The security key was typed right here: the browser is trusted for the key too. */
   keyProved: boolean;
+  lastUsedAt: number;
 };
 
 type Store = Parameters<typeof deleteTrustedDevicesOf>[0];
@@ -53,6 +60,7 @@ export function createTrustedDevices(db: IdpDatabase, now: () => number = Date.n
         deviceId: byHash.get(row.id_hash)!,
         device: row.id_hash as TrustedDevice,
         keyProved: row.key_proved_at !== null,
+        lastUsedAt: row.last_used_at,
       }))
       .sort((a, b) => ids.indexOf(a.deviceId) - ids.indexOf(b.deviceId))
       .filter((account, index, all) => all.findIndex((other) => other.id === account.id) === index);
@@ -94,7 +102,7 @@ export function createTrustedDevices(db: IdpDatabase, now: () => number = Date.n
     let deviceId: string;
     if (known) {
       deviceId = known.deviceId;
-      await touchTrustedDevice(db, known.device, at);
+      if (at - known.lastUsedAt >= TOUCH_AFTER_MS) await touchTrustedDevice(db, known.device, at);
     } else {
       // Made and hashed like a mailed token: one helper for every random credential.
       const issued = newMailToken();

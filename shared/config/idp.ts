@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { OWASP_BASELINE } from '../security/hashing.ts';
 import { databaseTimeoutsFrom, databaseTimeoutsSchema } from './database.ts';
 import {
   booleanFlag,
@@ -14,6 +15,16 @@ import {
   trustedProxies,
 } from './load.ts';
 import { mailConfigFrom, mailSchema } from './mail.ts';
+
+// Never below OWASP's argon2id baseline (19 MiB, 2 passes, 1 lane); the ceilings
+// only keep a typo from making every sign-in take minutes or all the memory.
+const argon2MemoryKib = positiveInt
+  .min(OWASP_BASELINE.memoryKib, `must be at least ${OWASP_BASELINE.memoryKib} (OWASP's 19 MiB)`)
+  .max(4 * 1024 * 1024);
+const argon2TimeCost = positiveInt
+  .min(OWASP_BASELINE.timeCost, `must be at least ${OWASP_BASELINE.timeCost}`)
+  .max(64);
+const argon2Parallelism = positiveInt.max(64);
 
 const schema = z
   .object({
@@ -37,6 +48,9 @@ const schema = z
     // Unset: no metrics listener. Never the public port: the metrics are for the operator only.
     IDP_METRICS_PORT: port.optional(),
     IDP_NO_SCRIPT_FORMS_PER_HOUR: positiveInt.max(1000).default(3),
+    IDP_ARGON2_MEMORY_KIB: argon2MemoryKib.default(OWASP_BASELINE.memoryKib),
+    IDP_ARGON2_TIME_COST: argon2TimeCost.default(OWASP_BASELINE.timeCost),
+    IDP_ARGON2_PARALLELISM: argon2Parallelism.default(OWASP_BASELINE.parallelism),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .extend(mailSchema.shape)
@@ -76,6 +90,12 @@ export function loadIdpConfig(env: NodeJS.ProcessEnv = process.env) {
     metricsPort: metricsPortApart('IDP_METRICS_PORT', raw.IDP_METRICS_PORT, port),
     /** Sign-ups (and secret-answer resets) per network and hour from browsers that cannot run the bot check. */
     noScriptFormsPerHour: raw.IDP_NO_SCRIPT_FORMS_PER_HOUR,
+    /** argon2id parameters of new hashes; a stored hash made otherwise is re-made at its next sign-in. */
+    passwordHashing: {
+      memoryKib: raw.IDP_ARGON2_MEMORY_KIB,
+      timeCost: raw.IDP_ARGON2_TIME_COST,
+      parallelism: raw.IDP_ARGON2_PARALLELISM,
+    },
     logLevel: raw.LOG_LEVEL,
     mail: mailConfigFrom(raw),
   };

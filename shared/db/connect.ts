@@ -5,6 +5,7 @@ import { Kysely, type LogConfig, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { type DatabaseTimeouts, DEFAULT_DATABASE_TIMEOUTS } from '../config/database.ts';
 import { watchPool } from '../observability/metrics.ts';
+import { cachingStatements } from './statement-cache.ts';
 
 // int8 (bigint) columns hold epoch milliseconds, well inside Number's safe range.
 pg.types.setTypeParser(pg.types.builtins.INT8, Number);
@@ -61,7 +62,10 @@ export function connectDatabase<Schema>(
   database.pragma('foreign_keys = ON');
   // A writer waits this long for another writer's lock, then fails rather than hang.
   database.pragma(`busy_timeout = ${timeouts.statementMs}`);
-  return { db: new Kysely<Schema>({ dialect: new SqliteDialect({ database }), log }), dialect: 'sqlite' };
+  return {
+    db: new Kysely<Schema>({ dialect: new SqliteDialect({ database: cachingStatements(database) }), log }),
+    dialect: 'sqlite',
+  };
 }
 
 export function databaseTarget(postgresUrl: string | undefined, sqliteFile: string): DatabaseTarget {

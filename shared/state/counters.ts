@@ -1,6 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { CounterTables } from '../db/tables.ts';
-import { clearCount, countInWindow, countSoFar, sweepCounters } from '../db/window-counters.ts';
+import {
+  clearCount,
+  countEachInWindow,
+  countInWindow,
+  countSoFar,
+  sweepCounters,
+} from '../db/window-counters.ts';
 import type { Redis } from './redis.ts';
 
 export type CounterReading = { count: number; windowStartedAt: number; lastCountedAt: number };
@@ -13,6 +19,8 @@ export type CounterReading = { count: number; windowStartedAt: number; lastCount
 export interface WindowCounters {
   /** Counts one event and returns the count including it. */
   count(key: string, windowMs: number, now?: number): Promise<number>;
+  /** Counts one event on each of several counters with the same window, as one atomic step per counter. */
+  countEach(keys: readonly string[], windowMs: number, now?: number): Promise<Map<string, number>>;
   /** The count in the current window, without counting. */
   soFar(key: string, windowMs: number, now?: number): Promise<number>;
   /** Several counters at once, with when each last counted (a growing wait is measured from it). */
@@ -29,6 +37,7 @@ export function databaseCounters<Schema extends CounterTables>(store: Kysely<Sch
   const db = store as unknown as Kysely<CounterTables>;
   return {
     count: (key, windowMs, now) => countInWindow(db, key, windowMs, now),
+    countEach: (keys, windowMs, now) => countEachInWindow(db, keys, windowMs, now),
     soFar: (key, windowMs, now) => countSoFar(db, key, windowMs, now),
     async read(keys) {
       if (keys.length === 0) return new Map();
@@ -92,6 +101,10 @@ export function redisCounters(redis: Redis, prefix: string): WindowCounters {
   return {
     async count(key, windowMs, now = Date.now()) {
       return Number(await redis.eval(COUNT, 1, keyOf(key), now, windowMs));
+    },
+    async countEach(keys, windowMs, now = Date.now()) {
+      const counts = await Promise.all(keys.map((key) => this.count(key, windowMs, now)));
+      return new Map(keys.map((key, i) => [key, counts[i]!]));
     },
     async soFar(key, windowMs, now = Date.now()) {
       const [count, start] = await redis.hmget(keyOf(key), 'c', 's');

@@ -10,9 +10,18 @@ const WRITE = /^\s*(?:insert\s+into|update|delete\s+from)\s+"?([a-z_]+)"?/i;
 /**
  * The database writes of one full login (authorize, sign-in, code, token,
  * userinfo) of a person who already has an account, by table, counted from
- * the IdP's own query log.
+ * the IdP's own query log. A `returning` browser signed in to the account
+ * before and was closed since (its sign-in gone, its device cookie kept); by
+ * default the browser is a new one. The person has used the site before (from
+ * another browser) unless `firstVisit`: a first visit also records the site
+ * among the person's "Sites you have used".
  */
-export async function countLoginWrites(options: { store: Store; redis: boolean }) {
+export async function countLoginWrites(options: {
+  store: Store;
+  redis: boolean;
+  browser?: 'new' | 'returning';
+  firstVisit?: boolean;
+}) {
   const writes = new Map<string, number>();
   let counting = false;
   const idp = await startTestIdp({
@@ -27,8 +36,15 @@ export async function countLoginWrites(options: { store: Store; redis: boolean }
   try {
     const person = await registerPerson(idp);
     const config = await discover(idp.issuer, 'site', SECRET);
+    const browser = new HttpSession();
+    if (options.browser === 'returning') {
+      await signIn(config, browser, person);
+      browser.closeBrowser();
+    } else if (!options.firstVisit) {
+      await signIn(config, new HttpSession(), person);
+    }
     counting = true;
-    const tokens = await signIn(config, new HttpSession(), person);
+    const tokens = await signIn(config, browser, person);
     await oidc.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub);
     counting = false;
     return writes;
