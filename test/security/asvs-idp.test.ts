@@ -207,7 +207,7 @@ describe('ASVS checks at Passport', () => {
     }
   });
 
-  test('the token endpoint refuses the password and client-credentials grants, and gives a client no refresh token it was not registered for', async () => {
+  test('the token endpoint refuses the password grant, and client credentials or a refresh token to a client not registered for them', async () => {
     const auth = { id: 'site', secret: SECRET };
     const password = await tokenRequest(
       { grant_type: 'password', username: person.email, password: person.password, scope: 'openid' },
@@ -215,9 +215,12 @@ describe('ASVS checks at Passport', () => {
     );
     expect(password.status).toBe(400);
     expect(password.body.error).toBe('unsupported_grant_type');
+    // Machine clients may use client credentials; a site registered for the code flow may not.
     const credentials = await tokenRequest({ grant_type: 'client_credentials' }, auth);
     expect(credentials.status).toBe(400);
-    expect(credentials.body.error).toBe('unsupported_grant_type');
+    expect(credentials.body).toMatchObject({ error: 'invalid_request' });
+    expect(credentials.body.error_description).toMatch(/grant type is not allowed/);
+    expect(credentials.body.access_token).toBeUndefined();
 
     const codeOnly = await discover(idp.issuer, 'code-only', CODE_ONLY_SECRET);
     const tokens = await signIn(codeOnly, new HttpSession(), person, {
