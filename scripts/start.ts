@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { startIdp } from '../idp/server.ts';
 import { customerSource } from '../relying-party/customersource/site.ts';
 import { clientRegistration, type SiteDefinition, startSite } from '../relying-party/kit/site.ts';
+import { definePortal } from '../relying-party/online-services/portal/site.ts';
+import { startOnlineServices } from '../relying-party/online-services/server.ts';
 import { loadIdpConfig } from '../shared/config/idp.ts';
 import { ConfigError } from '../shared/config/load.ts';
 import { loadSiteConfig } from '../shared/config/site.ts';
@@ -11,8 +13,11 @@ import { startDevMailbox } from '../shared/mail/dev-mailbox.ts';
 // biome-ignore lint/suspicious/noExplicitAny: every site, whatever its tables, visitor and workers.
 type AnySite = SiteDefinition<any, any, any>;
 
+// Online Services runs its portal (a site) and its Administration Center in one process.
+const ONLINE_SERVICES = definePortal();
+
 /** The sites `npm start` runs, in the order their addresses are printed. A new site is one line here. */
-const SITES: AnySite[] = [customerSource];
+const SITES: AnySite[] = [customerSource, ONLINE_SERVICES];
 
 try {
   const idpConfig = loadIdpConfig();
@@ -35,19 +40,25 @@ try {
         clientRegistration({ ...site.client, clientId: config.clientId, secret }, config.url),
       );
   const idp = await startIdp({ clients: devClients });
-  const running: Awaited<ReturnType<typeof startSite>>[] = [];
+  const running: { url: string; close(): Promise<void> }[] = [];
+  const extra: string[] = [];
   for (const { site, secret } of sites) {
-    running.push(
-      await startSite(site, {
-        env: { ...process.env, [`${site.settings.envPrefix}_CLIENT_SECRET`]: secret },
-        seedDemoData: true,
-      }),
-    );
+    const env = { ...process.env, [`${site.settings.envPrefix}_CLIENT_SECRET`]: secret };
+    if (site === ONLINE_SERVICES) {
+      const services = await startOnlineServices({ env, seedDemoData: true });
+      running.push({ url: services.portal.url, close: () => services.close() });
+      extra.push(`${'Admin Center'.padEnd(18)}${services.center.url}`);
+    } else {
+      running.push(await startSite(site, { env, seedDemoData: true }));
+    }
   }
 
   console.log(`Passport IdP      ${idp.url}`);
   for (const [index, { site }] of sites.entries())
-    console.log(`${site.client.name.padEnd(18)}${running[index]!.url}`);
+    console.log(
+      `${(site === ONLINE_SERVICES ? 'Customer Portal' : site.client.name).padEnd(18)}${running[index]!.url}`,
+    );
+  for (const line of extra) console.log(line);
   if (mailbox)
     console.log(
       `Dev mailbox       http://localhost:${mailbox.httpPort} (SMTP 127.0.0.1:${mailbox.smtpPort})`,

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { checkbox, emailField, textField } from '../../shared/http/form.ts';
 import { translate } from '../../shared/i18n/context.ts';
+import { COUNTRY_CODES } from '../../shared/i18n/countries.ts';
 import { looksLikeMailToken } from '../../shared/security/mail-token.ts';
-import { COUNTRY_CODES } from '../accounts/countries.ts';
 import { PASSWORD_MAX_LENGTH, passwordProblem } from '../accounts/password-policy.ts';
 import { ALONGSIDE_OTHER_ERRORS, postalCodeField, requirePostalCode } from '../accounts/postal-codes.ts';
 import { OWN_QUESTION, questionIdOf, SECRET_QUESTIONS } from '../accounts/secret-questions.ts';

@@ -3,10 +3,9 @@ import type Provider from 'oidc-provider';
 import { type DomainError, InvalidInput, LinkUsed, Throttled } from '../../shared/http/errors.ts';
 import { parseForm } from '../../shared/http/form.ts';
 import { type FormShape, formLocals, formStatus } from '../../shared/http/form-page.ts';
-import { countriesByName } from '../../shared/i18n/countries.ts';
+import { COUNTRY_CODE_LIST, countriesByName } from '../../shared/i18n/countries.ts';
 import type { BotCheck } from '../../shared/security/botcheck.ts';
 import type { WindowCounters } from '../../shared/state/counters.ts';
-import { COUNTRY_CODE_LIST } from '../accounts/countries.ts';
 import { OWN_QUESTION, questionChoices } from '../accounts/secret-questions.ts';
 import {
   AccountAlreadyActive,

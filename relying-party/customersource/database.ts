@@ -1,6 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { SessionTable as KitSessionTable, KitTables } from '../kit/tables.ts';
 
+/** CustomerSource's roles in the kit's role tables (migration 0008); the member is the profile. */
+export const CUSTOMERSOURCE_ROLES = { admin: 'admin', support: 'support' } as const;
+
 export type OrganizationKind = 'customer' | 'partner' | 'staff';
 export type ServicePlan = 'service' | 'support' | 'enhancement';
 
@@ -19,8 +22,6 @@ export interface ProfileTable {
   name: string;
   email: string;
   email_key: string;
-  is_admin: number;
-  is_support: number;
   removed_at: number | null;
   created_at: number;
   /** The language of mail to this profile (en, pt-BR); null: English. */

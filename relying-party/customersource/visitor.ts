@@ -1,7 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import { hashSessionId } from '../kit/auth/sessions.ts';
+import { roleFlag } from '../kit/roles/repository.ts';
 import { type KitVisitor, type StoredSession, visitorOf } from '../kit/visitor.ts';
-import type { RelyingPartyDatabase } from './database.ts';
+import { CUSTOMERSOURCE_ROLES, type RelyingPartyDatabase } from './database.ts';
 
 export type LinkedProfile = {
   id: string;
@@ -31,8 +32,8 @@ export function currentVisitor(request: FastifyRequest): Visitor | undefined {
 
 /**
  * The profiles linked to the visitor's federated identity, and the one in use
- * (the session's `profile_id`, a CustomerSource column). One query, whatever
- * the number of profiles.
+ * (the session's `profile_id`, a CustomerSource column), with their roles.
+ * One query, whatever the number of profiles.
  */
 export async function loadVisitor(
   db: RelyingPartyDatabase,
@@ -47,8 +48,8 @@ export async function loadVisitor(
       'profiles.id',
       'profiles.name',
       'profiles.email',
-      'profiles.is_admin',
-      'profiles.is_support',
+      roleFlag('profiles.id', CUSTOMERSOURCE_ROLES.admin).as('is_admin'),
+      roleFlag('profiles.id', CUSTOMERSOURCE_ROLES.support).as('is_support'),
       'organizations.id as organization_id',
       'organizations.name as organization_name',
       'organizations.kind',

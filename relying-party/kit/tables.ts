@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { CounterTables, SecretTables, SharedTables } from '../../shared/db/tables.ts';
 
 /** A signed-in browser: the cookie holds a random id, the store only its hash. */
@@ -82,6 +82,6 @@ export type KitDatabase = Kysely<KitTables>;
  * The kit's view of a site's database. A site's Kysely<SiteTables> holds every
  * kit table, but Kysely's generic is invariant, so the narrowing is spelled once here.
  */
-export function kitDatabase<Tables extends KitTables>(db: Kysely<Tables>): KitDatabase {
+export function kitDatabase<Tables extends KitTables>(db: Kysely<Tables> | Transaction<Tables>): KitDatabase {
   return db as unknown as KitDatabase;
 }

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { LogConfig } from 'kysely';
 import { ACR_PASSWORD } from '../../idp/oidc/acr.ts';
-import type {
-  OrganizationKind,
-  RelyingPartyDatabase,
-  ServicePlan,
+import {
+  CUSTOMERSOURCE_ROLES,
+  type OrganizationKind,
+  type RelyingPartyDatabase,
+  type ServicePlan,
 } from '../../relying-party/customersource/database.ts';
+import { grantRole, rolesOf } from '../../relying-party/kit/roles/repository.ts';
+import { kitDatabase } from '../../relying-party/kit/tables.ts';
 import type { TestPerson } from './accounts.ts';
 import { HttpSession } from './http-session.ts';
 import { type Store, startTestIdp } from './idp.ts';
@@ -234,12 +237,24 @@ export async function addProfile(
       name: profile.name,
       email: profile.email,
       email_key: profile.email.trim().toLowerCase(),
-      is_admin: profile.isAdmin ? 1 : 0,
-      is_support: profile.isSupport ? 1 : 0,
       removed_at: null,
       created_at: Date.now(),
       ...(profile.language ? { language: profile.language } : {}),
     })
     .execute();
+  // Roles are the kit's rows, as the company's records would be imported.
+  const member = { memberId: id, organizationId: profile.organizationId, grantedBy: null };
+  if (profile.isAdmin) await grantRole(kitDatabase(db), { ...member, roleKey: CUSTOMERSOURCE_ROLES.admin });
+  if (profile.isSupport)
+    await grantRole(kitDatabase(db), { ...member, roleKey: CUSTOMERSOURCE_ROLES.support });
   return id;
+}
+
+/** Whether a profile is an administrator / support person, as the kit's role tables say. */
+export async function profileRoles(db: RelyingPartyDatabase, profileId: string) {
+  const held = (await rolesOf(kitDatabase(db), [profileId])).get(profileId) ?? [];
+  return {
+    is_admin: held.some((role) => role.roleKey === CUSTOMERSOURCE_ROLES.admin) ? 1 : 0,
+    is_support: held.some((role) => role.roleKey === CUSTOMERSOURCE_ROLES.support) ? 1 : 0,
+  };
 }

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ACR_PASSWORD } from '../../idp/oidc/acr.ts';
+import { ACR_PASSWORD, ACR_STRONG } from '../../idp/oidc/acr.ts';
 import { customerSource } from '../../relying-party/customersource/site.ts';
+import { meetsLevel } from '../../relying-party/kit/auth/routes.ts';
 import { issueLink, readLink, spendLink } from '../../relying-party/kit/links.ts';
 import { grantRole, revokeRole, rightsOf, rolesOf } from '../../relying-party/kit/roles/repository.ts';
 import { kitDatabase } from '../../relying-party/kit/tables.ts';
@@ -205,4 +206,14 @@ describe.each(STORES)('kit roles and mailed links on %s', (store) => {
     expect(await spendLink(kit, 'join', expired)).toBe(false);
     expect(await readLink(kit, 'join', 'not-a-token')).toBeUndefined();
   });
+});
+
+test("a site's required level is met by that level or a stronger one of Passport's, never a weaker or unknown one", () => {
+  expect(meetsLevel(ACR_PASSWORD, ACR_PASSWORD)).toBe(true);
+  expect(meetsLevel(ACR_STRONG, ACR_PASSWORD)).toBe(true);
+  expect(meetsLevel(ACR_STRONG, ACR_STRONG)).toBe(true);
+  expect(meetsLevel(ACR_PASSWORD, ACR_STRONG)).toBe(false);
+  expect(meetsLevel(undefined, ACR_PASSWORD)).toBe(false);
+  expect(meetsLevel('urn:other', ACR_PASSWORD)).toBe(false);
+  expect(meetsLevel(ACR_STRONG, 'urn:other')).toBe(false);
 });

@@ -4,7 +4,7 @@ import { seedDemoData } from '../../relying-party/customersource/organizations/s
 import { createOrganizationService } from '../../relying-party/customersource/organizations/service.ts';
 import { hashMailToken } from '../../shared/security/mail-token.ts';
 import { type Member, signedInMember } from '../helpers/extranet-admin.ts';
-import { addOrganization, addProfile, startIdpAndExtranet } from '../helpers/extranet-flow.ts';
+import { addOrganization, addProfile, profileRoles, startIdpAndExtranet } from '../helpers/extranet-flow.ts';
 import { HttpSession } from '../helpers/http-session.ts';
 import { STORES } from '../helpers/idp.ts';
 import { firstLink } from '../helpers/mailbox.ts';
@@ -112,11 +112,7 @@ describe.each(STORES)(
         'Fabrikam Tools/customer/service',
         'Northwind Partners/partner/null',
       ]);
-      const support = await db()
-        .selectFrom('profiles')
-        .select(['is_admin', 'is_support'])
-        .where('id', '=', ids['support@customersource.example']!)
-        .executeTakeFirstOrThrow();
+      const support = await profileRoles(db(), ids['support@customersource.example']!);
       expect(support).toEqual({ is_admin: 1, is_support: 1 });
       const resources = await db().selectFrom('resources').select('category').execute();
       expect(resources).toHaveLength(8);
@@ -384,7 +380,11 @@ describe.each(STORES)(
         .selectAll()
         .where('id', '=', lee_)
         .executeTakeFirstOrThrow();
-      expect(row).toMatchObject({ name: 'Lee Clerk', email: 'lee@contoso.example', is_admin: 0 });
+      expect({ ...row, ...(await profileRoles(db(), lee_)) }).toMatchObject({
+        name: 'Lee Clerk',
+        email: 'lee@contoso.example',
+        is_admin: 0,
+      });
     });
 
     test("Send Invite E-mail again: a new link to the profile's address", async () => {
@@ -420,10 +420,13 @@ describe.each(STORES)(
       expect(fieldError(edited.html, 'is_admin')).toMatch(/last administrator/);
       const row = await db()
         .selectFrom('profiles')
-        .select(['is_admin', 'removed_at'])
+        .select(['removed_at'])
         .where('id', '=', danaId)
         .executeTakeFirstOrThrow();
-      expect(row).toEqual({ is_admin: 1, removed_at: null });
+      expect({ ...row, is_admin: (await profileRoles(db(), danaId)).is_admin }).toEqual({
+        is_admin: 1,
+        removed_at: null,
+      });
 
       const granted = await post(dana, `/account/profiles/${leeId}/administrator`, { administrator: 'yes' });
       expect(granted.location).toBe(`/account/profiles/${leeId}?done=admin-granted`);
@@ -456,10 +459,10 @@ describe.each(STORES)(
           service.setAdministrator(actor, first!, false),
         ]);
         const admins = await db()
-          .selectFrom('profiles')
-          .select('id')
+          .selectFrom('member_roles')
+          .select('member_id')
           .where('organization_id', '=', organizationId)
-          .where('is_admin', '=', 1)
+          .where('role_key', '=', 'admin')
           .execute();
         expect(admins).toHaveLength(1);
         expect(outcomes.filter((outcome) => outcome.status === 'rejected')).toHaveLength(1);
@@ -491,11 +494,14 @@ describe.each(STORES)(
       }
       const rows = await db()
         .selectFrom('profiles')
-        .select(['name', 'is_admin', 'removed_at'])
+        .select(['id', 'name', 'removed_at'])
         .where('id', 'in', [danaId, ids['lee@contoso.example']!])
         .orderBy('name')
         .execute();
-      expect(rows).toEqual([
+      const withRoles = [];
+      for (const { id, ...row } of rows)
+        withRoles.push({ ...row, is_admin: (await profileRoles(db(), id)).is_admin });
+      expect(withRoles).toEqual([
         { name: 'Dana Buyer', is_admin: 1, removed_at: null },
         { name: 'Lee Clerk', is_admin: 0, removed_at: null },
       ]);
@@ -534,7 +540,7 @@ describe.each(STORES)(
         .selectAll()
         .where('id', '=', patId)
         .executeTakeFirstOrThrow();
-      expect(pat_).toMatchObject({
+      expect({ ...pat_, ...(await profileRoles(db(), patId)) }).toMatchObject({
         name: 'Pat Partner',
         email: 'pat@northwind.example',
         is_admin: 1,
@@ -671,15 +677,7 @@ describe.each(STORES)(
         profile: colleague,
       });
       expect(named.location).toBe(`/support/organizations/${fabrikam}?done=administrator-named`);
-      expect(
-        (
-          await db()
-            .selectFrom('profiles')
-            .select('is_admin')
-            .where('id', '=', colleague)
-            .executeTakeFirstOrThrow()
-        ).is_admin,
-      ).toBe(1);
+      expect((await profileRoles(db(), colleague)).is_admin).toBe(1);
 
       // Or a new person, invited at once.
       const added = await post(riley, `/support/organizations/${fabrikam}/administrators`, {
@@ -692,7 +690,7 @@ describe.each(STORES)(
         .selectAll()
         .where('email_key', '=', 'max@fabrikam.example')
         .executeTakeFirstOrThrow();
-      expect(max.is_admin).toBe(1);
+      expect((await profileRoles(db(), max.id)).is_admin).toBe(1);
       const mail = await services.mailbox.waitFor('max@fabrikam.example', { subject: /invitation/i });
       expect(mail.Text).toContain('Fabrikam Tools');
       const token = new URL(firstLink(mail, `${base}/associate/`)).pathname.split('/').pop()!;

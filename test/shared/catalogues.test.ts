@@ -2,10 +2,18 @@ import { IntlMessageFormat } from 'intl-messageformat';
 import { describe, expect, test } from 'vitest';
 import { idpCatalogues } from '../../idp/locales/catalogues.ts';
 import { relyingPartyCatalogues } from '../../relying-party/customersource/locales/catalogues.ts';
+import { cataloguesOf } from '../../relying-party/kit/site.ts';
+import { adminCenterCatalogues } from '../../relying-party/online-services/locales/admin/catalogues.ts';
+import { PORTAL_LOCALES } from '../../relying-party/online-services/portal/site.ts';
 import { fromAcceptLanguage, resolveLanguage } from '../../shared/i18n/languages.ts';
 import { sameSitePath } from '../../shared/i18n/request-language.ts';
 
-const SERVICES = { idp: idpCatalogues, 'relying-party': relyingPartyCatalogues };
+const SERVICES = {
+  idp: idpCatalogues,
+  'relying-party': relyingPartyCatalogues,
+  'customer portal': cataloguesOf({ locales: PORTAL_LOCALES }),
+  'administration center': adminCenterCatalogues,
+};
 
 describe.each(Object.entries(SERVICES))('the %s catalogues', (_name, catalogues) => {
   test('English and Brazilian Portuguese have exactly the same keys', () => {

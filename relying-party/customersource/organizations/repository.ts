@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { type Kysely, sql, type Transaction } from 'kysely';
-import type { OrganizationKind, RelyingPartyTables, ServicePlan } from '../database.ts';
+import { grantRole, holdersOf, revokeAllRoles, revokeRole, roleFlag } from '../../kit/roles/repository.ts';
+import { kitDatabase } from '../../kit/tables.ts';
+import {
+  CUSTOMERSOURCE_ROLES,
+  type OrganizationKind,
+  type RelyingPartyTables,
+  type ServicePlan,
+} from '../database.ts';
 
 type Store = Kysely<RelyingPartyTables> | Transaction<RelyingPartyTables>;
 type Tx = Transaction<RelyingPartyTables>;
@@ -45,8 +52,8 @@ function profileColumns(db: Store) {
       'profiles.organization_id',
       'profiles.name',
       'profiles.email',
-      'profiles.is_admin',
-      'profiles.is_support',
+      roleFlag('profiles.id', CUSTOMERSOURCE_ROLES.admin).as('is_admin'),
+      roleFlag('profiles.id', CUSTOMERSOURCE_ROLES.support).as('is_support'),
       eb
         .exists(
           eb.selectFrom('links').select('links.profile_id').whereRef('links.profile_id', '=', 'profiles.id'),
@@ -141,15 +148,27 @@ export async function lockOrganization(tx: Tx, organizationId: string): Promise<
   return Number(result.numUpdatedRows) === 1;
 }
 
+/** A removed profile's roles went with it (removeProfile), so every holder is an active profile. */
 export async function countAdministrators(tx: Tx, organizationId: string): Promise<number> {
-  const row = await tx
-    .selectFrom('profiles')
-    .select((eb) => eb.fn.countAll<number | string>().as('count'))
-    .where('organization_id', '=', organizationId)
-    .where('is_admin', '=', 1)
-    .where('removed_at', 'is', null)
-    .executeTakeFirstOrThrow();
-  return Number(row.count);
+  return (await holdersOf(kitDatabase(tx), organizationId, CUSTOMERSOURCE_ROLES.admin)).length;
+}
+
+/** Grants or withdraws one of CustomerSource's roles, by the kit's role tables. */
+async function setRole(
+  tx: Store,
+  profile: { id: string; organizationId: string },
+  role: keyof typeof CUSTOMERSOURCE_ROLES,
+  held: boolean,
+  now = Date.now(),
+): Promise<void> {
+  const kit = kitDatabase(tx);
+  const grant = {
+    memberId: profile.id,
+    organizationId: profile.organizationId,
+    roleKey: CUSTOMERSOURCE_ROLES[role],
+  };
+  if (held) await grantRole(kit, { ...grant, grantedBy: null }, now);
+  else await revokeRole(kit, grant);
 }
 
 /** Another active profile of the organization with this address, if any. */
@@ -190,19 +209,21 @@ export async function insertProfile(
       name: profile.name,
       email: profile.email.trim(),
       email_key: emailKey(profile.email),
-      is_admin: profile.isAdmin ? 1 : 0,
-      is_support: profile.isSupport ? 1 : 0,
       removed_at: null,
       created_at: now,
       language: profile.language ?? null,
     })
     .execute();
+  const member = { id, organizationId: profile.organizationId };
+  if (profile.isAdmin) await setRole(tx, member, 'admin', true, now);
+  if (profile.isSupport) await setRole(tx, member, 'support', true, now);
   return id;
 }
 
+/** Changes an active profile (the caller found it active in this transaction). */
 export async function updateProfile(
   tx: Tx,
-  profileId: string,
+  profile: { id: string; organizationId: string },
   change: { name: string; email: string; isAdmin: boolean },
 ): Promise<void> {
   await tx
@@ -211,20 +232,20 @@ export async function updateProfile(
       name: change.name,
       email: change.email.trim(),
       email_key: emailKey(change.email),
-      is_admin: change.isAdmin ? 1 : 0,
     })
-    .where('id', '=', profileId)
+    .where('id', '=', profile.id)
     .where('removed_at', 'is', null)
     .execute();
+  await setRole(tx, profile, 'admin', change.isAdmin);
 }
 
-export async function setAdministrator(tx: Tx, profileId: string, isAdmin: boolean): Promise<void> {
-  await tx
-    .updateTable('profiles')
-    .set({ is_admin: isAdmin ? 1 : 0 })
-    .where('id', '=', profileId)
-    .where('removed_at', 'is', null)
-    .execute();
+/** Makes an active profile an administrator, or not (the caller found it active in this transaction). */
+export async function setAdministrator(
+  tx: Tx,
+  profile: { id: string; organizationId: string },
+  isAdmin: boolean,
+): Promise<void> {
+  await setRole(tx, profile, 'admin', isAdmin);
 }
 
 /** Links not yet followed stop working: they were mailed for a profile or address that no longer holds. */
@@ -261,12 +282,15 @@ export async function removeProfile(tx: Tx, profileId: string, now = Date.now())
   const sessionsEnded = Number(ended.numDeletedRows);
   const unlinked = await tx.deleteFrom('links').where('profile_id', '=', profileId).executeTakeFirst();
   const tokensRevoked = await revokeOpenTokens(tx, profileId);
-  await tx
+  const removed = await tx
     .updateTable('profiles')
     .set({ removed_at: now })
     .where('id', '=', profileId)
     .where('removed_at', 'is', null)
-    .execute();
+    .returning('organization_id')
+    .executeTakeFirst();
+  // A removed profile holds no role: it is no administrator to count, nor support to let in.
+  if (removed) await revokeAllRoles(kitDatabase(tx), profileId, removed.organization_id);
   return { linksRemoved: Number(unlinked.numDeletedRows), sessionsEnded, tokensRevoked };
 }
 

@@ -164,7 +164,7 @@ export function createOrganizationService(deps: {
         const before = await memberOf(tx, actor.organizationId, profileId);
         await refuseDuplicateEmail(tx, actor.organizationId, input.email, profileId);
         if (!input.isAdmin) await refuseLastAdministrator(tx, before, actor.organizationName, 'unmade');
-        await updateProfile(tx, profileId, input);
+        await updateProfile(tx, before, input);
         const emailChanged = emailKey(before.email) !== emailKey(input.email);
         const invited = emailChanged && input.sendInvite;
         if (emailChanged) await revokeOpenTokens(tx, profileId);
@@ -200,7 +200,7 @@ export function createOrganizationService(deps: {
         const profile = await memberOf(tx, actor.organizationId, profileId);
         if (profile.isAdmin === isAdmin) return { changed: false };
         if (!isAdmin) await refuseLastAdministrator(tx, profile, actor.organizationName, 'unmade');
-        await setAdministrator(tx, profileId, isAdmin);
+        await setAdministrator(tx, profile, isAdmin);
         await recordAction(
           tx,
           actor,
@@ -252,7 +252,7 @@ export function createOrganizationService(deps: {
           throw new InvalidInput({
             profile: translate('form_problems.already_administrator', { name: profile.name }),
           });
-        await setAdministrator(tx, profileId, true);
+        await setAdministrator(tx, profile, true);
         await recordAction(tx, actor, organizationId, 'support.administrator_named', {
           profileId,
           name: profile.name,

@@ -54,7 +54,7 @@ type Deps = {
 const ACR_LEVELS = ['urn:passport:acr:password', 'urn:passport:acr:strong'];
 
 /** Whether the level the IdP vouched for is the one the site requires, or a stronger one. */
-export function satisfies(acr: unknown, required: string): boolean {
+export function meetsLevel(acr: unknown, required: string): boolean {
   if (acr === required) return true;
   const needed = ACR_LEVELS.indexOf(required);
   return needed >= 0 && typeof acr === 'string' && ACR_LEVELS.indexOf(acr) > needed;
@@ -163,7 +163,7 @@ export async function authRoutes(
     }
     const claims = tokens.claims()!;
     // The site asked for its level (CustomerSource: the strong one); anything else is not a sign-in here.
-    if (!satisfies(claims.acr, config.requiredAcr)) {
+    if (!meetsLevel(claims.acr, config.requiredAcr)) {
       if (flow.silent) return reply.redirect(flow.returnTo, 303);
       throw new SignInFailed('security_key_needed');
     }

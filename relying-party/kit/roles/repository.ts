@@ -1,3 +1,4 @@
+import { type RawBuilder, sql } from 'kysely';
 import type { KitDatabase } from '../tables.ts';
 
 /** One role a member holds: in which organization, and where in it ('' for all of it). */
@@ -162,4 +163,13 @@ export async function revokeAllRoles(
     .where('organization_id', '=', organizationId)
     .executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+/**
+ * 1 when the member in `memberColumn` holds `roleKey` (in any scope), else 0: for a
+ * site's own listing query, so a page of members reads their roles in the same
+ * statement (an integer on SQLite and PostgreSQL alike).
+ */
+export function roleFlag(memberColumn: string, roleKey: string): RawBuilder<number> {
+  return sql<number>`case when exists (select 1 from member_roles where member_roles.member_id = ${sql.ref(memberColumn)} and member_roles.role_key = ${roleKey}) then 1 else 0 end`;
 }
