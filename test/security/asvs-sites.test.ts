@@ -216,15 +216,26 @@ describe('CustomerSource: fields and pages by role', () => {
 
   test("an administrator's profile forms set only their own fields: an organization, a plan or the support role sent alongside changes nothing", async () => {
     const lee = ids['lee@contoso.example']!;
+    const rolesOf = (memberId: string) =>
+      db()
+        .selectFrom('member_roles')
+        .select(['organization_id', 'role_key', 'scope'])
+        .where('member_id', '=', memberId)
+        .orderBy('role_key')
+        .execute();
     const before = await db()
       .selectFrom('profiles')
       .selectAll()
       .where('id', '=', lee)
       .executeTakeFirstOrThrow();
+    const rolesBefore = await rolesOf(lee);
     const organizations = await organizationsNow();
     const smuggled = {
       organization_id: ids.fabrikam!,
+      role: 'support',
+      role_key: 'support',
       is_support: 'yes',
+      scope: '',
       removed_at: '1',
       plan: 'enhancement',
       plan_ends_at: '2099-12-31',
@@ -241,6 +252,7 @@ describe('CustomerSource: fields and pages by role', () => {
       .where('id', '=', lee)
       .executeTakeFirstOrThrow();
     expect(after).toEqual({ ...before, name: 'Lee Renamed' });
+    expect(await rolesOf(lee)).toEqual(rolesBefore);
 
     const added = await dana.browser.request(`${services.extranet.url}/account/profiles`, {
       form: { name: 'Noor New', email: 'noor@contoso.example', ...smuggled },
@@ -251,7 +263,8 @@ describe('CustomerSource: fields and pages by role', () => {
       .selectAll()
       .where('email_key', '=', 'noor@contoso.example')
       .executeTakeFirstOrThrow();
-    expect(noor).toMatchObject({ organization_id: before.organization_id, is_support: 0, removed_at: null });
+    expect(noor).toMatchObject({ organization_id: before.organization_id, removed_at: null });
+    expect(await rolesOf(noor.id)).toEqual([]);
     expect(await organizationsNow()).toEqual(organizations);
   });
 
