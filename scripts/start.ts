@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { startIdp } from '../idp/server.ts';
 import { customerSource } from '../relying-party/customersource/site.ts';
 import { clientRegistration, type SiteDefinition, startSite } from '../relying-party/kit/site.ts';
+import { membershipCenter } from '../relying-party/membership-center/site.ts';
 import { definePortal } from '../relying-party/online-services/portal/site.ts';
 import { startOnlineServices } from '../relying-party/online-services/server.ts';
 import { loadIdpConfig } from '../shared/config/idp.ts';
@@ -17,7 +18,7 @@ type AnySite = SiteDefinition<any, any, any>;
 const ONLINE_SERVICES = definePortal();
 
 /** The sites `npm start` runs, in the order their addresses are printed. A new site is one line here. */
-const SITES: AnySite[] = [customerSource, ONLINE_SERVICES];
+const SITES: AnySite[] = [customerSource, membershipCenter, ONLINE_SERVICES];
 
 try {
   const idpConfig = loadIdpConfig();
@@ -41,27 +42,28 @@ try {
       );
   const idp = await startIdp({ clients: devClients });
   const running: { url: string; close(): Promise<void> }[] = [];
-  const extra: string[] = [];
+  const extra: { label: string; url: string }[] = [];
   for (const { site, secret } of sites) {
     const env = { ...process.env, [`${site.settings.envPrefix}_CLIENT_SECRET`]: secret };
     if (site === ONLINE_SERVICES) {
       const services = await startOnlineServices({ env, seedDemoData: true });
       running.push({ url: services.portal.url, close: () => services.close() });
-      extra.push(`${'Admin Center'.padEnd(18)}${services.center.url}`);
+      extra.push({ label: 'Admin Center', url: services.center.url });
     } else {
       running.push(await startSite(site, { env, seedDemoData: true }));
     }
   }
 
-  console.log(`Passport IdP      ${idp.url}`);
+  const width = Math.max(18, ...sites.map(({ site }) => site.client.name.length + 2));
+  console.log(`${'Passport IdP'.padEnd(width)}${idp.url}`);
   for (const [index, { site }] of sites.entries())
     console.log(
-      `${(site === ONLINE_SERVICES ? 'Customer Portal' : site.client.name).padEnd(18)}${running[index]!.url}`,
+      `${(site === ONLINE_SERVICES ? 'Customer Portal' : site.client.name).padEnd(width)}${running[index]!.url}`,
     );
-  for (const line of extra) console.log(line);
+  for (const { label, url } of extra) console.log(`${label.padEnd(width)}${url}`);
   if (mailbox)
     console.log(
-      `Dev mailbox       http://localhost:${mailbox.httpPort} (SMTP 127.0.0.1:${mailbox.smtpPort})`,
+      `${'Dev mailbox'.padEnd(width)}http://localhost:${mailbox.httpPort} (SMTP 127.0.0.1:${mailbox.smtpPort})`,
     );
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, async () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { emailField, textField } from '../../shared/http/form.ts';
+import { choiceField, emailField, textField } from '../../shared/http/form.ts';
 import { translate } from '../../shared/i18n/context.ts';
 import { COUNTRY_CODES } from '../../shared/i18n/countries.ts';
 import { LANGUAGES } from '../../shared/i18n/languages.ts';
@@ -132,4 +132,4 @@ export const secretQuestionForm = z
   }));
 
 /** A site on the "Sites you have allowed" page, named by its client id. */
-export const siteChoice = z.object({ site: z.string().min(1).max(200) });
+export const siteChoice = z.object({ site: choiceField(200) });

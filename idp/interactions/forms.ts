@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkbox, emailField, textField } from '../../shared/http/form.ts';
+import { checkbox, choiceField, emailField, textField } from '../../shared/http/form.ts';
 import { translate } from '../../shared/i18n/context.ts';
 import { COUNTRY_CODES } from '../../shared/i18n/countries.ts';
 import { looksLikeMailToken } from '../../shared/security/mail-token.ts';
@@ -89,4 +89,4 @@ export const signUpForm = z
     submission: looksLikeMailToken(form.submission) ? form.submission : undefined,
   }));
 
-export const accountChoice = z.object({ account: z.string().min(1).max(64) });
+export const accountChoice = z.object({ account: choiceField(64) });

@@ -204,6 +204,8 @@ export function createProvider({
       );
     } catch (error) {
       if (!handled || ctx.headerSent) throw error;
+      // Logged and counted like any failure inside oidc-provider's own endpoints.
+      provider.emit('server_error', ctx, error);
       // The request's work was done but not kept: what it answered must not go out.
       ctx.remove('location');
       ctx.remove('set-cookie');

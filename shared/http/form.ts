@@ -41,6 +41,19 @@ export function emailField(label = 'form.email_label') {
   return textField(label, { max: 254 }).pipe(z.email({ error: () => translate('form.email_invalid') }));
 }
 
+/**
+ * A value a page chose for the person (a hidden field, a list): an id up to `max`, once, as
+ * text. A control character is no id of ours, and PostgreSQL refuses a NUL in any text it
+ * is compared with, which would make a query of a tampered form fail rather than find nothing.
+ */
+export function choiceField(max: number) {
+  return z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((value) => !NOT_TEXT.test(value));
+}
+
 /** An HTML checkbox: present with any value when ticked, absent when not. */
 export const checkbox = z
   .string()

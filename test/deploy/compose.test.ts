@@ -17,6 +17,8 @@ const SECRETS = {
   RP_DATABASE_PASSWORD: { value: 'rp-database-password-x3', holders: ['postgres', 'relying-party', 'seed'] },
   // The IdP checks the extranet's client secret, so both ends hold it.
   RP_CLIENT_SECRET: { value: 'rp-client-secret-x4', holders: ['idp', 'relying-party'] },
+  MC_DATABASE_PASSWORD: { value: 'mc-database-password-x5', holders: ['postgres', 'membership-center'] },
+  MC_CLIENT_SECRET: { value: 'mc-client-secret-x6', holders: ['idp', 'membership-center'] },
   OS_DATABASE_PASSWORD: { value: 'os-database-password-x5', holders: ['postgres', 'online-services'] },
   OS_CLIENT_SECRET: { value: 'os-client-secret-x6', holders: ['idp', 'online-services'] },
   OS_CREDENTIALS_KEY: { value: 'os-credentials-key-x7', holders: ['online-services'] },
@@ -80,6 +82,7 @@ describe.skipIf(!existsSync(DOCKER_COMPOSE))(
       }
       expect(services.idp!.healthcheck!.test).toContain('http://127.0.0.1:4000/readyz');
       expect(services['relying-party']!.healthcheck!.test).toContain('http://127.0.0.1:4001/readyz');
+      expect(services['membership-center']!.healthcheck!.test).toContain('http://127.0.0.1:4002/readyz');
     });
 
     test('no service is given a secret that is not its own', () => {
@@ -100,26 +103,27 @@ describe.skipIf(!existsSync(DOCKER_COMPOSE))(
       );
       expect(urls.map(({ name, key }) => `${name} ${key}`).sort()).toEqual([
         'idp IDP_DATABASE_URL',
+        'membership-center MC_DATABASE_URL',
         'online-services OS_DATABASE_URL',
         'relying-party RP_DATABASE_URL',
         'seed RP_DATABASE_URL',
       ]);
       for (const { name, url } of urls) {
         expect(url.username, name).not.toBe('postgres');
-        expect(`${url.username} ${url.pathname}`, name).toBe(
-          name === 'idp'
-            ? 'passport_idp /idp'
-            : name === 'online-services'
-              ? 'passport_os /online_services'
-              : 'passport_rp /relying_party',
-        );
+        const own: Record<string, string> = {
+          idp: 'passport_idp /idp',
+          'membership-center': 'passport_mc /membership_center',
+          'online-services': 'passport_os /online_services',
+        };
+        expect(`${url.username} ${url.pathname}`, name).toBe(own[name] ?? 'passport_rp /relying_party');
       }
       const roles = readFileSync(path.join(ROOT, 'deploy', 'create-databases.sql'), 'utf8');
-      for (const role of ['passport_idp', 'passport_rp', 'passport_os']) {
+      for (const role of ['passport_idp', 'passport_rp', 'passport_mc', 'passport_os']) {
         expect(roles).toMatch(new RegExp(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE`));
       }
       expect(roles).toMatch(/CREATE DATABASE idp OWNER passport_idp;/);
       expect(roles).toMatch(/CREATE DATABASE relying_party OWNER passport_rp;/);
+      expect(roles).toMatch(/CREATE DATABASE membership_center OWNER passport_mc;/);
       expect(roles).toMatch(/CREATE DATABASE online_services OWNER passport_os;/);
     });
 
@@ -132,7 +136,7 @@ describe.skipIf(!existsSync(DOCKER_COMPOSE))(
       expect(services['relying-party']!.depends_on!.seed).toEqual({
         condition: 'service_completed_successfully',
       });
-      for (const name of ['idp', 'relying-party', 'online-services'])
+      for (const name of ['idp', 'relying-party', 'membership-center', 'online-services'])
         expect(services[name]!.stop_grace_period, name).toBe('30s');
     });
   },

@@ -34,6 +34,10 @@ export async function startIdpAndExtranet(
     env?: Record<string, string>;
     /** Settings for the IdP (`env` is the extranet's). */
     idpEnv?: Record<string, string>;
+    /** More clients for the IdP, besides the extranet. */
+    idpClients?: Record<string, unknown>[];
+    /** The IdP's store (`store` is the extranet's); SQLite when unset. */
+    idpStore?: Store;
     store?: Store;
     /** Logger options for each service (a level and a stream to capture); no log when unset. */
     loggers?: { idp: object; extranet: object };
@@ -43,7 +47,8 @@ export async function startIdpAndExtranet(
   const reserved = await reserveExtranet();
   const postgres = options.store === 'postgres' ? await createPostgresDatabase() : undefined;
   const idp = await startTestIdp({
-    clients: [reserved.client],
+    clients: [reserved.client, ...(options.idpClients ?? [])],
+    store: options.idpStore,
     logger: options.loggers?.idp,
     env: options.idpEnv,
   });

@@ -5,6 +5,8 @@ import { relyingPartyCatalogues } from '../../relying-party/customersource/local
 import { cataloguesOf } from '../../relying-party/kit/site.ts';
 import { adminCenterCatalogues } from '../../relying-party/online-services/locales/admin/catalogues.ts';
 import { PORTAL_LOCALES } from '../../relying-party/online-services/portal/site.ts';
+
+import { centerCatalogues } from '../../relying-party/membership-center/locales/catalogues.ts';
 import { fromAcceptLanguage, resolveLanguage } from '../../shared/i18n/languages.ts';
 import { sameSitePath } from '../../shared/i18n/request-language.ts';
 
@@ -13,6 +15,8 @@ const SERVICES = {
   'relying-party': relyingPartyCatalogues,
   'customer portal': cataloguesOf({ locales: PORTAL_LOCALES }),
   'administration center': adminCenterCatalogues,
+
+  'membership-center': centerCatalogues,
 };
 
 describe.each(Object.entries(SERVICES))('the %s catalogues', (_name, catalogues) => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkbox, emailField, textField } from '../../../shared/http/form.ts';
+import { checkbox, choiceField, emailField, textField } from '../../../shared/http/form.ts';
 import { translate } from '../../../shared/i18n/context.ts';
 import { SERVICE_PLANS } from './plan.ts';
 
@@ -25,7 +25,11 @@ export const namedAdministratorForm = z.object({
   profile: z
     .string({ error: () => translate('form_problems.choose_profile') })
     .min(1, { error: () => translate('form_problems.choose_profile') })
-    .max(100, { error: () => translate('form_problems.choose_profile_from_list') }),
+    .max(100, { error: () => translate('form_problems.choose_profile_from_list') })
+    // A profile id is on the list or it is not: with a NUL, PostgreSQL would fail the lookup instead.
+    .refine((value) => choiceField(100).safeParse(value).success, {
+      error: () => translate('form_problems.choose_profile_from_list'),
+    }),
 });
 
 /** Support adds a new profile as administrator; it is always invited. */

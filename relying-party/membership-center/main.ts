@@ -1,0 +1,4 @@
+import { runSite } from '../kit/site.ts';
+import { membershipCenter } from './site.ts';
+
+await runSite(membershipCenter);
