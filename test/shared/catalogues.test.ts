@@ -3,10 +3,9 @@ import { describe, expect, test } from 'vitest';
 import { idpCatalogues } from '../../idp/locales/catalogues.ts';
 import { relyingPartyCatalogues } from '../../relying-party/customersource/locales/catalogues.ts';
 import { cataloguesOf } from '../../relying-party/kit/site.ts';
+import { centerCatalogues } from '../../relying-party/membership-center/locales/catalogues.ts';
 import { adminCenterCatalogues } from '../../relying-party/online-services/locales/admin/catalogues.ts';
 import { PORTAL_LOCALES } from '../../relying-party/online-services/portal/site.ts';
-
-import { centerCatalogues } from '../../relying-party/membership-center/locales/catalogues.ts';
 import { fromAcceptLanguage, resolveLanguage } from '../../shared/i18n/languages.ts';
 import { sameSitePath } from '../../shared/i18n/request-language.ts';
 
