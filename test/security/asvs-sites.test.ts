@@ -19,6 +19,8 @@ import { reserveExtranet, startTestExtranet } from '../helpers/relying-party.ts'
 type IdTokenChange = {
   claims?: Record<string, unknown>;
   unsigned?: boolean;
+  /** Signed by a key the provider never published. */
+  unpublishedKey?: boolean;
 };
 
 /** A minimal OpenID Provider that answers the code flow with the ID token a test asks for. */
@@ -27,6 +29,7 @@ async function startRogueProvider() {
   const issuer = `http://127.0.0.1:${port}`;
   const { publicKey, privateKey } = await generateKeyPair('RS256');
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'rogue', alg: 'RS256', use: 'sig' };
+  const unpublished = await generateKeyPair('RS256');
   let metadataIssuer = issuer;
   let change: IdTokenChange = {};
   let clientId = '';
@@ -50,7 +53,9 @@ async function startRogueProvider() {
       const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
       return `${part({ alg: 'none', typ: 'JWT' })}.${part(claims)}.`;
     }
-    return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'rogue' }).sign(privateKey);
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid: 'rogue' })
+      .sign(change.unpublishedKey ? unpublished.privateKey : privateKey);
   }
 
   const server: Server = createServer((request, response) => {
@@ -138,7 +143,7 @@ describe('a site on the kit, against an authorization server it must not believe
     return { status: end.response.status, signedIn: browser.cookieNames.includes('rp_session') };
   }
 
-  test('an ID token that is not for this site, not from its issuer, unsigned, expired or with another nonce makes no session', async () => {
+  test('an ID token that is not for this site, not from its issuer, unsigned, badly signed, expired or with another nonce makes no session', async () => {
     // The provider itself works: an honest answer signs the visitor in.
     expect(await signInWith({})).toEqual({ status: 200, signedIn: true });
 
@@ -150,6 +155,7 @@ describe('a site on the kit, against an authorization server it must not believe
       ],
       ['from another issuer', { claims: { iss: 'http://evil.example' } }],
       ['unsigned (alg none)', { unsigned: true }],
+      ['signed by a key the provider never published', { unpublishedKey: true }],
       ['expired', { claims: { exp: Math.floor(Date.now() / 1000) - 600 } }],
       ['with another nonce', { claims: { nonce: 'not-the-one-sent' } }],
     ] as const) {
@@ -157,6 +163,25 @@ describe('a site on the kit, against an authorization server it must not believe
       expect(answer.signedIn, name).toBe(false);
       expect(answer.status, name).toBe(400);
     }
+  });
+
+  test('signing in again in the same browser ends the session it had: a new session id, the old one dead', async () => {
+    rogue.answerWith({});
+    const browser = new HttpSession();
+    await browser.follow(`${site.url}/auth/sign-in?return=/`);
+    const first = browser.cookie('rp_session');
+    expect(first).toBeTruthy();
+    // Someone who copied the cookie off the device.
+    const old = browser.copy();
+    expect((await old.request(`${site.url}/associate`)).status).toBe(200);
+
+    await browser.follow(`${site.url}/auth/sign-in?return=/`);
+    const second = browser.cookie('rp_session');
+    expect(second).toBeTruthy();
+    expect(second).not.toBe(first);
+    const gone = await old.request(`${site.url}/associate`);
+    expect(gone.status).toBe(303);
+    expect(gone.headers.get('location')).toMatch(/sign-in/);
   });
 
   test('metadata naming another issuer than the configured one is refused', async () => {

@@ -18,6 +18,12 @@ export function createIdpClient(config: SiteConfig) {
         config.clientSecret ? undefined : oidc.None(),
         insecure ? { execute: [oidc.allowInsecureRequests] } : undefined,
       )
+      .then((configuration) => {
+        // Core allows trusting TLS alone for a token from the token endpoint; a site
+        // that also checks the signature believes no ID token Passport did not sign.
+        oidc.enableNonRepudiationChecks(configuration);
+        return configuration;
+      })
       .catch((error: unknown) => {
         discovered = undefined;
         throw error;

@@ -168,6 +168,9 @@ export async function authRoutes(
       throw new SignInFailed('security_key_needed');
     }
     const profile = await profileClaims(tokens, claims);
+    // A sign-in starts a new session: the one this browser had (perhaps someone else's) ends here.
+    const previous = request.cookies[SESSION_COOKIE];
+    if (previous) await endSession(db, previous);
     const sessionId = await createSession(db, {
       issuer: claims.iss,
       subject: claims.sub,
