@@ -1,8 +1,5 @@
-import { createRequire } from 'node:module';
 import { translate } from '../../shared/i18n/context.ts';
-
-const require = createRequire(import.meta.url);
-const commonPasswords: { test(password: string): boolean } = require('fxa-common-password-list');
+import { isCommonPassword } from '../../shared/security/common-passwords.ts';
 
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 256;
@@ -14,7 +11,7 @@ export function passwordProblem(password: string, email?: string): string | unde
   }
   if (password.length > PASSWORD_MAX_LENGTH)
     return translate('form_errors.max_length', { max: PASSWORD_MAX_LENGTH });
-  if (commonPasswords.test(password) || commonPasswords.test(password.toLowerCase())) {
+  if (isCommonPassword(password)) {
     return translate('form_errors.password_common');
   }
   if (email && password.toLowerCase() === email.trim().toLowerCase()) {

@@ -155,7 +155,7 @@ describe('the Administration Center', () => {
     expect(withNew.response.headers.get('location')).toBe('/');
   });
 
-  test('the forced change refuses a short, mistyped, unchanged or wrong password, and changes nothing', async () => {
+  test('the forced change refuses a short, common, mistyped, unchanged or wrong password, and changes nothing', async () => {
     const tenant = await center.provision({ companyName: 'Careful Typists' });
     const { session } = await centerSignIn(center, tenant.userName, tenant.temporaryPassword);
     const attempts: [Record<string, string>, string, string][] = [
@@ -163,6 +163,15 @@ describe('the Administration Center', () => {
         { current_password: tenant.temporaryPassword, new_password: 'short', retype_password: 'short' },
         'new_password',
         'form_problems.password_too_short',
+      ],
+      [
+        {
+          current_password: tenant.temporaryPassword,
+          new_password: 'Password123',
+          retype_password: 'Password123',
+        },
+        'new_password',
+        'form_problems.password_common',
       ],
       [
         {

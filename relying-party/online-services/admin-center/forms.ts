@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { emailField, textField } from '../../../shared/http/form.ts';
 import { translate } from '../../../shared/i18n/context.ts';
 import { LANGUAGES } from '../../../shared/i18n/languages.ts';
+import { isCommonPassword } from '../../../shared/security/common-passwords.ts';
 
 export const PASSWORD_MIN_LENGTH = 8;
 const PASSWORD_MAX_LENGTH = 128;
@@ -9,10 +10,14 @@ const PASSWORD_MAX_LENGTH = 128;
 // Passwords are taken as typed: no trimming, case-sensitive.
 const password = (label: string) => textField(label, { max: PASSWORD_MAX_LENGTH, trim: false });
 
-const newPassword = textField('fields.new_password', { max: PASSWORD_MAX_LENGTH, trim: false }).refine(
-  (value) => value.length >= PASSWORD_MIN_LENGTH,
-  { error: () => translate('form_problems.password_too_short', { min: PASSWORD_MIN_LENGTH }) },
-);
+const newPassword = textField('fields.new_password', { max: PASSWORD_MAX_LENGTH, trim: false })
+  .refine((value) => value.length >= PASSWORD_MIN_LENGTH, {
+    error: () => translate('form_problems.password_too_short', { min: PASSWORD_MIN_LENGTH }),
+  })
+  // The same list Passport refuses: an administrator's password guards a whole company.
+  .refine((value) => value.length < PASSWORD_MIN_LENGTH || !isCommonPassword(value), {
+    error: () => translate('form_problems.password_common'),
+  });
 
 /** The retype must match; said next to the retype field. */
 function retyped<Shape extends z.ZodRawShape>(shape: Shape, first: string) {
