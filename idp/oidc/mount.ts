@@ -4,6 +4,7 @@ import { DomainError } from '../../shared/http/errors.ts';
 import { fromUiLocales } from '../../shared/i18n/languages.ts';
 import { languageCookie } from '../../shared/i18n/request-language.ts';
 import { IDP_LANGUAGE_COOKIE } from '../locales/catalogues.ts';
+import { PUBLISHED_PATHS, publishedDocuments } from './published-documents.ts';
 
 // oidc-provider's endpoints (its default routes); every other path is ours.
 const PROVIDER_PATHS = [
@@ -38,6 +39,18 @@ export async function mountProvider(
 ) {
   const callback = provider.callback();
   const publicAddress = new URL(issuer);
+  const documents = publishedDocuments(provider, issuer);
+  const handOver = (request: FastifyRequest, reply: FastifyReply) => {
+    reply.hijack();
+    // oidc-provider writes its URLs from these: the issuer's origin (the host check
+    // has passed), and the client address as fastify's proxy trust resolved it.
+    const headers = request.raw.headers;
+    headers['x-forwarded-proto'] = publicAddress.protocol.slice(0, -1);
+    headers['x-forwarded-host'] = publicAddress.host;
+    headers['x-forwarded-for'] = request.ip;
+    rememberUiLocales(request, reply, issuer);
+    callback(request.raw, reply.raw);
+  };
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
   for (const path of PROVIDER_PATHS) {
@@ -46,18 +59,39 @@ export async function mountProvider(
         if (route === path && request.method === 'POST' && POST_AS_GET_PATHS.has(path)) {
           return redirectPostedRequest(request, reply, path);
         }
-        reply.hijack();
-        // oidc-provider writes its URLs from these: the issuer's origin (the host check
-        // has passed), and the client address as fastify's proxy trust resolved it.
-        const headers = request.raw.headers;
-        headers['x-forwarded-proto'] = publicAddress.protocol.slice(0, -1);
-        headers['x-forwarded-host'] = publicAddress.host;
-        headers['x-forwarded-for'] = request.ip;
-        rememberUiLocales(request, reply, issuer);
-        callback(request.raw, reply.raw);
+        const published = request.method === 'GET' && request.raw.url?.split('?', 1)[0];
+        if (published && PUBLISHED_PATHS.has(published)) {
+          return sendPublished(request, reply, documents.get(published), handOver);
+        }
+        handOver(request, reply);
       });
     }
   }
+}
+
+/**
+ * Discovery and the JWKS, answered from oidc-provider's own answer kept for the
+ * key set, as its CORS rule would: any origin may read them. Should the
+ * provider fail to give a document, the request goes to it as any other.
+ */
+async function sendPublished(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  document: ReturnType<ReturnType<typeof publishedDocuments>['get']>,
+  handOver: (request: FastifyRequest, reply: FastifyReply) => void,
+) {
+  let published: Awaited<typeof document>;
+  try {
+    published = await document;
+  } catch {
+    return handOver(request, reply);
+  }
+  reply.hijack();
+  reply.raw.writeHead(published.status, {
+    ...published.headers,
+    'access-control-allow-origin': request.headers.origin || '*',
+  });
+  reply.raw.end(published.body);
 }
 
 /**

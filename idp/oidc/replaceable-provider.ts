@@ -5,6 +5,16 @@ type Handler = (request: IncomingMessage, response: ServerResponse) => void;
 
 // Registrations a newer instance must receive too (event listeners, Koa middleware).
 const REPLAYED = new Set<PropertyKey>(['on', 'addListener', 'use']);
+// What the stand-in answers with the instance it stands for (see currentInstance).
+const CURRENT = Symbol('current provider instance');
+
+/**
+ * The instance requests reach now: the provider itself, or the newest behind a
+ * stand-in. Whatever is worked out once per key set may be kept against it.
+ */
+export function currentInstance(provider: Provider): Provider {
+  return (provider as unknown as { [CURRENT]?: Provider })[CURRENT] ?? provider;
+}
 
 /**
  * oidc-provider fixes its key set when it is constructed, and its maintainers
@@ -21,6 +31,7 @@ export function replaceableProvider(first: Provider) {
 
   const standIn = new Proxy(Object.create(Object.getPrototypeOf(first)) as Provider, {
     get(_target, property) {
+      if (property === CURRENT) return current;
       if (property === 'callback')
         return () => (request: IncomingMessage, response: ServerResponse) => handler(request, response);
       if (REPLAYED.has(property)) {
