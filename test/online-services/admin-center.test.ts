@@ -62,7 +62,8 @@ describe('the Administration Center', () => {
         firstDelayMs: 60_000,
       },
       queryLog: (event: LogEvent) => {
-        if (event.level === 'query') recording?.push(event.query.sql);
+        // The mail worker polls the outbox on its own clock; only the sign-in's statements count here.
+        if (event.level === 'query' && !/"outbox"/.test(event.query.sql)) recording?.push(event.query.sql);
       },
     });
   });
