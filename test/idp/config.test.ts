@@ -153,14 +153,22 @@ describe('configuration', () => {
     );
   });
 
-  test("the compose deployment's clients file registers the extranet and the Customer Portal", async () => {
+  test("the compose deployment's clients file registers every site, each with its own secret", async () => {
     const clients = await loadStaticClients('deploy/clients.json', {
       RP_CLIENT_SECRET: 'x'.repeat(32),
       OS_CLIENT_SECRET: 'y'.repeat(32),
+      MC_CLIENT_SECRET: 'z'.repeat(32),
     });
-    expect(clients.map((client) => client.client_id)).toEqual(['customersource', 'online-services']);
-    expect(clients[0]?.client_secret).toBe('x'.repeat(32));
-    expect(clients[1]?.client_secret).toBe('y'.repeat(32));
+    expect(clients.map((client) => client.client_id)).toEqual([
+      'customersource',
+      'online-services',
+      'membership-center',
+    ]);
+    expect(clients.map((client) => client.client_secret)).toEqual([
+      'x'.repeat(32),
+      'y'.repeat(32),
+      'z'.repeat(32),
+    ]);
   });
 
   test('the compose deployment trusts its one balancer, which replaces what clients send', async () => {
