@@ -72,7 +72,10 @@ export async function startSiteFuzzServices(options: { store?: Store } = {}) {
     refusalRecords: {
       ...kitRecords,
     },
-    countOnly: { outbox: 'the mail worker marks rows delivered at any moment' },
+    countOnly: {
+      outbox: 'the mail worker marks rows delivered at any moment',
+      admin_sessions: "every signed-in request moves its session's idle deadline on, refused or not",
+    },
     churn: {
       outbox: {
         column: 'subject',
