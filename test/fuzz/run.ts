@@ -1,19 +1,27 @@
 import { formatReport, fuzzTarget, type TargetReport } from './harness.ts';
+import { siteFuzzTargets, startSiteFuzzServices } from './sites.ts';
 import { fuzzTargets, startFuzzServices } from './targets.ts';
 
 /**
  * `npm run fuzz`: every target gets FUZZ_RUNS generated inputs (enough for
- * 10,000 in all by default) against a real Passport and CustomerSource; one
- * line per target, and exit code 1 when any oracle failed. FUZZ_SEED replays a
- * run, FUZZ_ONLY keeps the targets whose name contains it, FUZZ_VERBOSE prints
- * every input with its status, FUZZ_STORE=postgres puts both services on PostgreSQL.
+ * 10,000 in all by default) against a real Passport, CustomerSource, Membership
+ * Center and Online Services; one line per target, and exit code 1 when any
+ * oracle failed. FUZZ_SEED replays a run, FUZZ_ONLY keeps the targets whose name
+ * contains one of its comma-separated parts, FUZZ_VERBOSE prints every input with
+ * its status, FUZZ_STORE=postgres puts every service on PostgreSQL.
  */
 const store = process.env.FUZZ_STORE === 'postgres' ? 'postgres' : 'sqlite';
 const services = await startFuzzServices({ store });
+const sites = await startSiteFuzzServices({ store }).catch(async (error: unknown) => {
+  await services.close();
+  throw error;
+});
 const reports: TargetReport[] = [];
 try {
-  const only = process.env.FUZZ_ONLY;
-  const targets = fuzzTargets(services).filter((target) => !only || target.name.includes(only));
+  const only = process.env.FUZZ_ONLY?.split(',').filter(Boolean);
+  const targets = [...fuzzTargets(services), ...siteFuzzTargets(sites)].filter(
+    (target) => !only || only.some((part) => target.name.includes(part)),
+  );
   const runs = Number(process.env.FUZZ_RUNS ?? Math.ceil(10_000 / targets.length));
   const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
   console.log(
@@ -26,6 +34,7 @@ try {
   }
   console.log(`\n${formatReport(reports).split('\n').at(-1)}`);
 } finally {
+  await sites.close();
   await services.close();
 }
 process.exit(reports.some((report) => report.failure) ? 1 : 0);
