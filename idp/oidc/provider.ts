@@ -79,8 +79,11 @@ export function createProvider({
       validator(ctx, key, value, metadata) {
         if (key !== 'first_party') return;
         // A client that cannot authenticate would hand its tokens to anyone who knows its id.
+        // Custom validators run before oidc-provider checks the standard fields' types.
+        const grantTypes: unknown = metadata.grant_types;
         if (
-          metadata.grant_types?.includes('client_credentials') &&
+          Array.isArray(grantTypes) &&
+          grantTypes.includes('client_credentials') &&
           metadata.token_endpoint_auth_method === 'none'
         ) {
           throw new errors.InvalidClientMetadata('client_credentials is only for clients that authenticate');

@@ -123,6 +123,20 @@ describe('client credentials grant', () => {
     expect(((await registration.json()) as { error: string }).error).toBe('invalid_client_metadata');
   });
 
+  // Found by the fuzzer: the machine-client rule read grant_types before oidc-provider checked its type.
+  test.each([false, 'client_credentials', { 0: 'client_credentials' }, null])(
+    'a registration whose grant_types is %j, not a list, is refused as invalid metadata, not a 500',
+    async (grantTypes) => {
+      const registration = await fetch(`${idp.issuer}/reg`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${INITIAL_ACCESS_TOKEN}` },
+        body: JSON.stringify({ redirect_uris: ['https://rp.example/cb'], grant_types: grantTypes }),
+      });
+      expect(registration.status).toBe(400);
+      expect(((await registration.json()) as { error: string }).error).toBe('invalid_client_metadata');
+    },
+  );
+
   test('an IdP configured with a public machine client stops at start with one line naming it', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'passport-public-machine-'));
     const publicMachine = {
