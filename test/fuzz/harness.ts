@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { get } from 'node:http';
 import fc from 'fast-check';
 import type { Kysely } from 'kysely';
 import type { HttpSession } from '../helpers/http-session.ts';
@@ -449,14 +450,20 @@ function changedTables(before: Record<string, string>, after: Record<string, str
     .map((table) => `${table} (${before[table] ?? 'absent'} -> ${after[table] ?? 'absent'})`);
 }
 
-export async function answersHealthz(service: FuzzService): Promise<boolean> {
-  try {
-    const response = await fetch(`${service.url}/healthz`, { signal: AbortSignal.timeout(10_000) });
-    await response.arrayBuffer();
-    return response.status === 200;
-  } catch {
-    return false;
-  }
+/**
+ * Asked on a connection of its own: a keep-alive socket the server rightly closed
+ * after a refused 1 MB body must not pass for a service that stopped answering.
+ */
+export function answersHealthz(service: FuzzService): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = get(`${service.url}/healthz`, { agent: false, timeout: 10_000 }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode === 200));
+      response.on('error', () => resolve(false));
+    });
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => resolve(false));
+  });
 }
 
 /** What one input did: the status (or how the connection ended) and, if an oracle failed, why. */
